@@ -1,0 +1,325 @@
+import GlacierStorage
+import Logging
+import TreeHash
+
+/// A chunk of a request body. NIO's `ByteBuffer` conforms in the HTTP layer, so the
+/// domain streams bodies without knowing about NIO.
+public protocol ByteChunk {
+    func withUnsafeReadableBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T
+}
+
+extension Array: ByteChunk where Element == UInt8 {
+    public func withUnsafeReadableBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        try withUnsafeBytes(body)
+    }
+}
+
+/// Glacier's operations over storage: each method checks the operation's rules, then
+/// reads or changes state. Inputs arrive as the raw strings the request carried, so each
+/// rule is checked — and named — here, in one place.
+public final class GlacierService: Sendable {
+    public let dataDirectory: String
+    let store: MetadataStore
+    let blobs: BlobStore
+    let logger: Logger
+
+    /// Opens (or creates) the data directory: `glacier.sqlite` and `blobs/`.
+    /// Temporary files of requests that never finished, and blob files no metadata refers
+    /// to (a crash between rename and commit), are removed here.
+    public init(dataDirectory: String, logger: Logger) async throws {
+        self.dataDirectory = dataDirectory
+        self.logger = logger
+        blobs = try BlobStore(dataDirectory: dataDirectory)
+        store = try MetadataStore(path: dataDirectory + "/glacier.sqlite")
+        blobs.removeTemporaries()
+        let referenced = try await store.referencedBlobIDs()
+        for id in blobs.listBlobIDs() where !referenced.contains(id) {
+            blobs.remove(id)
+        }
+    }
+
+    // MARK: Vaults
+
+    public struct VaultDescription: Sendable, Equatable {
+        public let vault: VaultRef
+        public let creationDate: Milliseconds
+        public let lastInventoryDate: Milliseconds?
+        public let numberOfArchives: Int64
+        public let sizeInBytes: Int64
+    }
+
+    public func vaultRef(_ caller: Caller, _ name: String) throws -> VaultRef {
+        try Rules.checkVaultName(name)
+        return VaultRef(caller: caller, name: name)
+    }
+
+    /// CreateVault: idempotent; returns the vault's location.
+    public func createVault(_ caller: Caller, name: String) async throws -> VaultRef {
+        let vault = try vaultRef(caller, name)
+        try await store.createVault(vault.key, now: Timestamp.now())
+        return vault
+    }
+
+    public func describeVault(_ caller: Caller, name: String) async throws -> VaultDescription {
+        let vault = try vaultRef(caller, name)
+        guard let row = try await store.vault(vault.key) else { throw GlacierError.vaultNotFound(vault) }
+        return Self.describe(row)
+    }
+
+    /// ListVaults: ordered by name; the marker is the ARN of the first vault not yet returned.
+    public func listVaults(_ caller: Caller, marker: String?, limit: String?) async throws -> (vaults: [VaultDescription], marker: String?) {
+        let limit = try Rules.checkLimit(limit, default: 10, max: 1_000)
+        var startName: String? = nil
+        if let marker {
+            let prefix = "arn:aws:glacier:\(caller.region):\(caller.accountID):vaults/"
+            guard marker.hasPrefix(prefix), (try? Rules.checkVaultName(String(marker.dropFirst(prefix.count)))) != nil else {
+                throw GlacierError.invalid("Invalid marker '\(marker.prefix(300))': a ListVaults marker is the ARN of a vault of this account and region, as returned by a previous ListVaults")
+            }
+            startName = String(marker.dropFirst(prefix.count))
+        }
+        // The marker names the first vault of the next page.
+        let rows = try await store.vaults(accountID: caller.accountID, region: caller.region, fromName: startName, limit: limit + 1)
+        let page = rows.prefix(limit).map(Self.describe)
+        let next = rows.count > limit ? VaultRef(caller: caller, name: rows[limit].key.name).arn : nil
+        return (Array(page), next)
+    }
+
+    /// DeleteVault: only an empty vault; its in-progress uploads go with it.
+    public func deleteVault(_ caller: Caller, name: String) async throws {
+        let vault = try vaultRef(caller, name)
+        switch try await store.deleteVault(vault.key) {
+        case .notFound:
+            throw GlacierError.vaultNotFound(vault)
+        case .notEmpty(let n):
+            throw GlacierError.invalid("Vault not empty or recently written to: \(vault.arn) holds \(n) archive(s); delete them first")
+        case .deleted(let orphaned):
+            orphaned.forEach(blobs.remove)
+        }
+    }
+
+    // MARK: Multipart uploads
+
+    /// InitiateMultipartUpload: returns the new upload ID.
+    public func initiateMultipartUpload(_ caller: Caller, vaultName: String, partSize: String?, description: String?) async throws -> (vault: VaultRef, uploadID: String) {
+        let vault = try vaultRef(caller, vaultName)
+        let size = try Rules.checkPartSize(partSize)
+        try Rules.checkArchiveDescription(description)
+        let upload = UploadRow(id: RandomID.make(length: 92), vault: vault.key, description: description, partSize: size, creationDate: Timestamp.now())
+        guard try await store.createUpload(upload) else { throw GlacierError.vaultNotFound(vault) }
+        return (vault, upload.id)
+    }
+
+    /// The headers of an Upload Part request that carry its rules.
+    public struct PartHeaders: Sendable {
+        public var contentRange: String?
+        public var treeHash: String?
+        public var contentSHA256: String?
+        /// Content-Length when the request declared one (absent for chunked bodies).
+        public var contentLength: Int64?
+
+        public init(contentRange: String?, treeHash: String?, contentSHA256: String?, contentLength: Int64?) {
+            self.contentRange = contentRange
+            self.treeHash = treeHash
+            self.contentSHA256 = contentSHA256
+            self.contentLength = contentLength
+        }
+    }
+
+    /// UploadMultipartPart. Every check that needs no body runs before the body is read;
+    /// the body is then streamed — hashed and written to a temporary file buffer by buffer —
+    /// and the part becomes visible only after the length and both hashes match.
+    /// A failed re-upload of a range leaves the earlier part untouched.
+    public func uploadPart<Body: AsyncSequence>(
+        _ caller: Caller, vaultName: String, uploadID: String, headers: PartHeaders, body: Body
+    ) async throws -> SHA256Digest where Body.Element: ByteChunk {
+        let vault = try vaultRef(caller, vaultName)
+        let expectedTree = try Rules.checkSHA256Header(headers.treeHash, name: "x-amz-sha256-tree-hash")
+        let expectedLinear = try Rules.checkSHA256Header(headers.contentSHA256, name: "x-amz-content-sha256")
+        let range = try ContentRange.parse(headers.contentRange)
+        guard let upload = try await store.upload(id: uploadID, in: vault.key) else {
+            throw GlacierError.uploadNotFound(uploadID, vault)
+        }
+        try range.check(partSize: upload.partSize)
+        if let declared = headers.contentLength, declared != range.length {
+            throw GlacierError.invalid(
+                "Content-Length \(declared) does not match the \(range.length) bytes of Content-Range bytes \(range.first)-\(range.last)")
+        }
+
+        let (treeHash, _) = try await receive(body, length: range.length, expectedTree: expectedTree, expectedLinear: expectedLinear) { writer in
+            let blobID = try blobs.publish(writer)
+            let part = PartRow(uploadID: uploadID, rangeStart: range.first, length: range.length, treeHash: expectedTree.hex, blobID: blobID)
+            switch try await store.putPart(part, vault: vault.key, maxParts: Rules.maxParts) {
+            case .stored(let replaced):
+                if let replaced { blobs.remove(replaced) }
+            case .uploadGone:
+                blobs.remove(blobID)
+                throw GlacierError.uploadNotFound(uploadID, vault)
+            case .tooManyParts:
+                blobs.remove(blobID)
+                throw GlacierError.invalid("Multipart upload \(uploadID) already has \(Rules.maxParts) parts, the most an upload may have")
+            }
+        }
+        return treeHash
+    }
+
+    /// Streams a body to a temporary file while hashing it, checks its length and both
+    /// hashes, then hands the file to `publish`. On any failure the file is removed.
+    func receive<Body: AsyncSequence>(
+        _ body: Body, length: Int64, expectedTree: SHA256Digest, expectedLinear: SHA256Digest,
+        publish: (BlobWriter) async throws -> Void
+    ) async throws -> (SHA256Digest, SHA256Digest) where Body.Element: ByteChunk {
+        let writer: BlobWriter
+        do { writer = try blobs.makeTemporary() } catch let e as BlobStoreError { throw Self.storageError(e) }
+        defer { writer.discard() }
+        let hasher = PayloadHasher()
+        do {
+            for try await chunk in body {
+                try chunk.withUnsafeReadableBytes { bytes in
+                    if Int64(hasher.byteCount + bytes.count) > length {
+                        throw GlacierError.invalid(
+                            "The request body is longer than the \(length) bytes its Content-Range declares")
+                    }
+                    hasher.update(bytes)
+                    try writer.write(bytes)
+                }
+            }
+        } catch let e as BlobStoreError {
+            throw Self.storageError(e)
+        }
+        guard Int64(hasher.byteCount) == length else {
+            throw GlacierError.invalid(
+                "The request body has \(hasher.byteCount) bytes but its Content-Range declares \(length)")
+        }
+        let (tree, linear) = hasher.finalize()
+        guard linear == expectedLinear else {
+            throw GlacierError.invalid(
+                "x-amz-content-sha256 \(expectedLinear.hex) does not match the SHA-256 of the received payload, \(linear.hex)")
+        }
+        guard tree == expectedTree else {
+            throw GlacierError.invalid(
+                "Checksum mismatch: x-amz-sha256-tree-hash is \(expectedTree.hex) but the tree hash of the received data is \(tree.hex)")
+        }
+        do { try await publish(writer) } catch let e as BlobStoreError { throw Self.storageError(e) }
+        return (tree, linear)
+    }
+
+    static func storageError(_ e: BlobStoreError) -> GlacierError {
+        GlacierError.storageFull(e.description)
+    }
+
+    /// CompleteMultipartUpload: checks the parts against the declared size and tree hash and
+    /// turns them into an archive in one transaction. The archive's tree hash is composed
+    /// from the stored part tree hashes; no byte is read again. On failure the upload stays.
+    public func completeMultipartUpload(
+        _ caller: Caller, vaultName: String, uploadID: String, archiveSize: String?, treeHash: String?
+    ) async throws -> (vault: VaultRef, archive: ArchiveRow) {
+        let vault = try vaultRef(caller, vaultName)
+        let size = try Rules.checkByteCount(archiveSize, name: "x-amz-archive-size")
+        let expected = try Rules.checkSHA256Header(treeHash, name: "x-amz-sha256-tree-hash")
+        let archiveID = RandomID.make(length: 138)
+        let result = try await store.completeUpload(id: uploadID, in: vault.key, archiveID: archiveID, now: Timestamp.now()) { upload, parts in
+            try Self.checkPartsForCompletion(upload: upload, parts: parts, archiveSize: size, treeHash: expected)
+            return (size, expected.hex)
+        }
+        switch result {
+        case .uploadNotFound: throw GlacierError.uploadNotFound(uploadID, vault)
+        case .completed(let archive): return (vault, archive)
+        }
+    }
+
+    /// Complete Multipart Upload's rules: parts contiguous from byte 0, every part but the
+    /// last exactly the part size, sizes adding up to x-amz-archive-size, and the tree hash
+    /// composed from the parts' tree hashes equal to x-amz-sha256-tree-hash.
+    static func checkPartsForCompletion(upload: UploadRow, parts: [PartRow], archiveSize: Int64, treeHash: SHA256Digest) throws {
+        guard !parts.isEmpty else {
+            throw GlacierError.invalid("Multipart upload \(upload.id) has no parts; upload at least one part before completing it")
+        }
+        var expectedStart: Int64 = 0
+        for (i, part) in parts.enumerated() {
+            guard part.rangeStart == expectedStart else {
+                throw GlacierError.invalid(
+                    "Multipart upload \(upload.id) is missing the range \(expectedStart)-\(part.rangeStart - 1); parts must cover the archive contiguously from byte 0")
+            }
+            if i < parts.count - 1 && part.length != upload.partSize {
+                throw GlacierError.invalid(
+                    "Part \(part.rangeStart)-\(part.rangeStart + part.length - 1) is \(part.length) bytes; every part but the last must be exactly the part size \(upload.partSize)")
+            }
+            expectedStart += part.length
+        }
+        guard expectedStart == archiveSize else {
+            throw GlacierError.invalid(
+                "x-amz-archive-size \(archiveSize) does not match the \(expectedStart) bytes of the uploaded parts")
+        }
+        let composed = TreeHash.combine(parts.map { SHA256Digest(hex: $0.treeHash)! })
+        guard composed == treeHash else {
+            throw GlacierError.invalid(
+                "x-amz-sha256-tree-hash \(treeHash.hex) does not match the tree hash of the uploaded parts, \(composed.hex)")
+        }
+    }
+
+    /// AbortMultipartUpload: the upload and its parts are gone.
+    public func abortMultipartUpload(_ caller: Caller, vaultName: String, uploadID: String) async throws {
+        let vault = try vaultRef(caller, vaultName)
+        guard let orphaned = try await store.deleteUpload(id: uploadID, in: vault.key) else {
+            throw GlacierError.uploadNotFound(uploadID, vault)
+        }
+        orphaned.forEach(blobs.remove)
+    }
+
+    public struct PartList: Sendable {
+        public let vault: VaultRef
+        public let upload: UploadRow
+        public let parts: [PartRow]
+        public let marker: String?
+    }
+
+    /// ListParts: ordered by range. The marker is the first byte of the next part, in decimal.
+    public func listParts(_ caller: Caller, vaultName: String, uploadID: String, marker: String?, limit: String?) async throws -> PartList {
+        let vault = try vaultRef(caller, vaultName)
+        let limit = try Rules.checkLimit(limit, default: 50, max: 1_000)
+        var from: Int64 = 0
+        if let marker {
+            guard let n = Rules.parseDecimal(marker) else {
+                throw GlacierError.invalid("Invalid marker '\(marker.prefix(100))': use the Marker a previous ListParts returned")
+            }
+            from = n
+        }
+        guard let upload = try await store.upload(id: uploadID, in: vault.key) else {
+            throw GlacierError.uploadNotFound(uploadID, vault)
+        }
+        let rows = try await store.parts(uploadID: uploadID, fromStart: from, limit: limit + 1)
+        let next = rows.count > limit ? String(rows[limit].rangeStart) : nil
+        return PartList(vault: vault, upload: upload, parts: Array(rows.prefix(limit)), marker: next)
+    }
+
+    /// ListMultipartUploads: in creation order. The marker is the ID of the next upload.
+    public func listMultipartUploads(_ caller: Caller, vaultName: String, marker: String?, limit: String?) async throws -> (vault: VaultRef, uploads: [UploadRow], marker: String?) {
+        let vault = try vaultRef(caller, vaultName)
+        let limit = try Rules.checkLimit(limit, default: 50, max: 1_000)
+        guard try await store.vault(vault.key) != nil else { throw GlacierError.vaultNotFound(vault) }
+        // The marker is the ID of the first upload of the next page.
+        guard let rows = try await store.uploads(in: vault.key, fromID: marker, limit: limit + 1) else {
+            throw GlacierError.invalid(
+                "Invalid marker '\(marker?.prefix(200) ?? "")': it names no in-progress upload of vault \(vault.arn)")
+        }
+        let next = rows.count > limit ? rows[limit].id : nil
+        return (vault, Array(rows.prefix(limit)), next)
+    }
+
+    // MARK: Admin
+
+    /// Drops every vault, upload, part and archive (POST /_mock/reset).
+    public func reset() async throws {
+        let blobIDs = try await store.reset()
+        blobIDs.forEach(blobs.remove)
+    }
+
+    // MARK: Helpers
+
+    static func describe(_ row: VaultRow) -> VaultDescription {
+        VaultDescription(
+            vault: VaultRef(caller: Caller(accountID: row.key.accountID, region: row.key.region), name: row.key.name),
+            creationDate: row.creationDate, lastInventoryDate: row.lastInventoryDate,
+            numberOfArchives: row.numberOfArchives, sizeInBytes: row.sizeInBytes)
+    }
+}

@@ -1,0 +1,44 @@
+import GlacierDomain
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Builds the glacier-mock HTTP application: middleware (request IDs, errors, caller),
+/// the operation dispatcher over the operation table, and the admin endpoints.
+public enum GlacierServer {
+    /// The handlers of every operation glacier-mock serves, keyed by operation.
+    public static func handlers(_ service: GlacierService) -> [OperationName: OperationHandler] {
+        var table: [OperationName: OperationHandler] = [:]
+        VaultHandlers.register(service, into: &table)
+        MultipartHandlers.register(service, into: &table)
+        return table
+    }
+
+    public static func router(service: GlacierService, options: ServerOptions) -> Router<GlacierRequestContext> {
+        let router = Router(context: GlacierRequestContext.self)
+        // Order matters: the request ID wraps everything so errors carry it too.
+        router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: CallerMiddleware(options: options))
+        router.add(middleware: OperationDispatchMiddleware(handlers: handlers(service)))
+        AdminRoutes.register(on: router, service: service)
+        return router
+    }
+
+    /// The application, ready for `runService()`. `onListening` receives the bound address.
+    public static func application(
+        service: GlacierService, options: ServerOptions, logger: Logger,
+        onListening: @escaping @Sendable (String, Int) async -> Void
+    ) -> some ApplicationProtocol {
+        Application(
+            router: router(service: service, options: options),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
+            onServerRunning: { channel in
+                let address = channel.localAddress
+                await onListening(address?.ipAddress ?? options.host, address?.port ?? options.port)
+            },
+            logger: logger)
+    }
+}

@@ -1,0 +1,35 @@
+import GlacierDomain
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Turns every error into Glacier's JSON error body `{"code", "message", "type"}` with the
+/// status from the error table. Anything that is not a `GlacierError` is our own bug or an
+/// I/O failure: it is logged and answered as ServiceUnavailableException (500).
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = GlacierRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as GlacierError {
+            context.logger.debug("glacier error", metadata: ["code": .string(error.code.rawValue), "message": .string(error.message)])
+            return Self.response(for: error)
+        } catch {
+            context.logger.error("internal error", metadata: ["error": .string(String(describing: error))])
+            return Self.response(for: GlacierError(.serviceUnavailable, "glacier-mock failed to handle the request: \(error)"))
+        }
+    }
+
+    static func response(for error: GlacierError) -> Response {
+        let body = JSONWriter.object([
+            ("code", .string(error.code.rawValue)),
+            ("message", .string(error.message)),
+            ("type", .string(error.code.type)),
+        ])
+        return Response(
+            status: HTTPResponse.Status(code: error.status),
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}

@@ -1,0 +1,95 @@
+import GlacierDomain
+import HTTPTypes
+import Hummingbird
+
+/// The inputs of one request, read where the operation table says they live.
+public struct OperationInput: Sendable {
+    public let spec: OperationSpec
+    public let request: Request
+    let pathParameters: [String: String]
+
+    /// The value of an input member (botocore's member name), or nil when absent.
+    public func value(_ member: String) -> String? {
+        switch spec.inputs[member] {
+        case .path(let name): return pathParameters[name]
+        case .header(let name): return HTTPField.Name(name).flatMap { request.headers[$0] }
+        case .query(let name): return request.uri.queryParameters[Substring(name)].map(String.init)
+        case .body, nil: return nil
+        }
+    }
+
+    /// A path member that the route guarantees is present.
+    public func path(_ member: String) -> String { pathParameters[member] ?? "" }
+
+    /// The streamed request body.
+    public var body: RequestBody { request.body }
+}
+
+/// What a handler returns: output members bound for headers (named in the table), and an
+/// optional JSON document or raw body. The status comes from the table.
+public struct OperationOutput: Sendable {
+    public var headers: [String: String] = [:]
+    public var json: JSONValue?
+
+    public init(headers: [String: String] = [:], json: JSONValue? = nil) {
+        self.headers = headers
+        self.json = json
+    }
+}
+
+public typealias OperationHandler = @Sendable (OperationInput, GlacierRequestContext) async throws -> OperationOutput
+
+/// Matches a request against the operation table, checks the account in the path, runs
+/// the operation's handler and encodes its output. Paths outside Glacier's space (the
+/// admin endpoints) go on to the router.
+struct OperationDispatchMiddleware: RouterMiddleware {
+    typealias Context = GlacierRequestContext
+    let handlers: [OperationName: OperationHandler]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        if path.hasPrefix("/_mock/") || path.hasPrefix("/moto-api/") {
+            return try await next(request, context)
+        }
+        let queryParameters = request.uri.queryParameters
+        guard let (spec, parameters) = OperationSpec.match(
+            method: request.method, path: path, query: { queryParameters[Substring($0)].map(String.init) })
+        else {
+            throw GlacierError(
+                .unknownOperation,
+                "No Glacier operation matches \(request.method.rawValue) \(path.prefix(300)); see README for the 33 operations and their paths")
+        }
+        try Self.checkAccount(parameters["accountId"] ?? "-", caller: context.caller)
+        guard let handler = handlers[spec.name] else {
+            throw GlacierError(
+                .notImplemented, "glacier-mock does not implement \(spec.name.rawValue) yet; README's operation table lists what is served")
+        }
+        let output = try await handler(OperationInput(spec: spec, request: request, pathParameters: parameters), context)
+        return Self.encode(output, spec: spec)
+    }
+
+    /// `-` is the caller's own account; an explicit account ID must be the caller's.
+    static func checkAccount(_ accountID: String, caller: Caller) throws {
+        guard accountID == "-" || accountID == caller.accountID else {
+            throw GlacierError(
+                .accessDenied,
+                "Access denied: the request names account '\(accountID.prefix(40))' but the caller's credentials belong to account \(caller.accountID); use '-' or the caller's 12-digit account ID")
+        }
+    }
+
+    static func encode(_ output: OperationOutput, spec: OperationSpec) -> Response {
+        var headers = HTTPFields()
+        for (member, value) in output.headers {
+            guard let name = spec.outputHeaders[member].flatMap({ HTTPField.Name($0) }) else {
+                preconditionFailure("\(spec.name.rawValue) has no output header member \(member) in the operation table")
+            }
+            headers[name] = value
+        }
+        var body = ResponseBody()
+        if let json = output.json {
+            headers[.contentType] = "application/json"
+            body = .init(byteBuffer: ByteBuffer(string: JSONWriter.write(json)))
+        }
+        return Response(status: HTTPResponse.Status(code: spec.successStatus), headers: headers, body: body)
+    }
+}

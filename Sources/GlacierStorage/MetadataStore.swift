@@ -1,0 +1,368 @@
+import GRDB
+
+/// Glacier metadata in SQLite (WAL mode) through GRDB: vaults, in-progress uploads and
+/// their parts, archives and the blob segments that hold their bytes.
+///
+/// Every method is one transaction. Writes are serialised by SQLite, which is what makes
+/// racing requests safe: two CompleteMultipartUpload calls for one upload produce one
+/// archive, because the second transaction no longer finds the upload.
+public final class MetadataStore: Sendable {
+    public let path: String
+    private let pool: DatabasePool
+
+    public init(path: String) throws {
+        self.path = path
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            // WAL + synchronous=NORMAL: a committed transaction survives a process crash;
+            // only a power loss may lose the last transactions (see README, durability).
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        pool = try DatabasePool(path: path, configuration: config)
+        try Self.migrator.migrate(pool)
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE vaults (
+                    account_id TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    creation_date INTEGER NOT NULL,
+                    last_inventory_date INTEGER,
+                    number_of_archives INTEGER NOT NULL DEFAULT 0,
+                    size_in_bytes INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (account_id, region, name)
+                ) WITHOUT ROWID;
+                CREATE TABLE uploads (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    account_id TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    vault_name TEXT NOT NULL,
+                    description TEXT,
+                    part_size INTEGER NOT NULL,
+                    creation_date INTEGER NOT NULL,
+                    FOREIGN KEY (account_id, region, vault_name) REFERENCES vaults(account_id, region, name) ON DELETE CASCADE
+                );
+                CREATE INDEX uploads_by_vault ON uploads(account_id, region, vault_name, seq);
+                CREATE TABLE parts (
+                    upload_id TEXT NOT NULL REFERENCES uploads(id) ON DELETE CASCADE,
+                    range_start INTEGER NOT NULL,
+                    length INTEGER NOT NULL,
+                    tree_hash TEXT NOT NULL,
+                    blob_id TEXT NOT NULL,
+                    PRIMARY KEY (upload_id, range_start)
+                ) WITHOUT ROWID;
+                CREATE TABLE archives (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    account_id TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    vault_name TEXT NOT NULL,
+                    description TEXT,
+                    creation_date INTEGER NOT NULL,
+                    size INTEGER NOT NULL,
+                    tree_hash TEXT NOT NULL,
+                    FOREIGN KEY (account_id, region, vault_name) REFERENCES vaults(account_id, region, name)
+                );
+                CREATE INDEX archives_by_vault ON archives(account_id, region, vault_name, creation_date);
+                CREATE TABLE archive_segments (
+                    archive_id TEXT NOT NULL REFERENCES archives(id) ON DELETE CASCADE,
+                    seq INTEGER NOT NULL,
+                    blob_id TEXT NOT NULL,
+                    length INTEGER NOT NULL,
+                    tree_hash TEXT NOT NULL,
+                    PRIMARY KEY (archive_id, seq)
+                ) WITHOUT ROWID;
+                """)
+        }
+        return m
+    }
+
+    // MARK: Vaults
+
+    /// Creates the vault unless it exists (CreateVault is idempotent).
+    public func createVault(_ key: VaultKey, now: Milliseconds) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO vaults (account_id, region, name, creation_date) VALUES (?, ?, ?, ?)",
+                arguments: [key.accountID, key.region, key.name, now])
+        }
+    }
+
+    public func vault(_ key: VaultKey) async throws -> VaultRow? {
+        try await pool.read { db in try Self.fetchVault(db, key) }
+    }
+
+    /// Vaults of one (account, region), ordered by name, from `fromName` (inclusive) on.
+    public func vaults(accountID: String, region: String, fromName: String?, limit: Int) async throws -> [VaultRow] {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM vaults WHERE account_id = ? AND region = ? AND name >= ?
+                    ORDER BY name LIMIT ?
+                    """,
+                arguments: [accountID, region, fromName ?? "", limit])
+            return rows.map(Self.vaultRow)
+        }
+    }
+
+    public enum DeleteVaultResult: Sendable, Equatable {
+        case notFound
+        case notEmpty(archives: Int64)
+        /// Deleted; these blob files belonged to its in-progress uploads and can go.
+        case deleted(orphanedBlobs: [String])
+    }
+
+    /// Deletes a vault that holds no archives, with its in-progress uploads, in one transaction.
+    public func deleteVault(_ key: VaultKey) async throws -> DeleteVaultResult {
+        try await pool.write { db in
+            guard let vault = try Self.fetchVault(db, key) else { return .notFound }
+            if vault.numberOfArchives > 0 { return .notEmpty(archives: vault.numberOfArchives) }
+            let blobs = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT p.blob_id FROM parts p JOIN uploads u ON p.upload_id = u.id
+                    WHERE u.account_id = ? AND u.region = ? AND u.vault_name = ?
+                    """,
+                arguments: [key.accountID, key.region, key.name])
+            try db.execute(
+                sql: "DELETE FROM vaults WHERE account_id = ? AND region = ? AND name = ?",
+                arguments: [key.accountID, key.region, key.name])
+            return .deleted(orphanedBlobs: blobs)
+        }
+    }
+
+    // MARK: Multipart uploads
+
+    /// Records a new upload; false when its vault does not exist (checked in the same transaction).
+    public func createUpload(_ upload: UploadRow) async throws -> Bool {
+        try await pool.write { db in
+            guard try Self.fetchVault(db, upload.vault) != nil else { return false }
+            try db.execute(
+                sql: """
+                    INSERT INTO uploads (id, account_id, region, vault_name, description, part_size, creation_date)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    upload.id, upload.vault.accountID, upload.vault.region, upload.vault.name,
+                    upload.description, upload.partSize, upload.creationDate,
+                ])
+            return true
+        }
+    }
+
+    /// The upload with this ID, only if it belongs to `vault`.
+    public func upload(id: String, in vault: VaultKey) async throws -> UploadRow? {
+        try await pool.read { db in try Self.fetchUpload(db, id: id, vault: vault) }
+    }
+
+    /// Uploads of a vault in creation order, from the upload `fromID` (inclusive) on.
+    /// Returns nil when `fromID` names no upload of this vault.
+    public func uploads(in vault: VaultKey, fromID: String?, limit: Int) async throws -> [UploadRow]? {
+        try await pool.read { db in
+            var fromSeq: Int64 = 0
+            if let fromID {
+                guard let seq = try Int64.fetchOne(
+                    db,
+                    sql: "SELECT seq FROM uploads WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?",
+                    arguments: [fromID, vault.accountID, vault.region, vault.name])
+                else { return nil }
+                fromSeq = seq
+            }
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM uploads WHERE account_id = ? AND region = ? AND vault_name = ? AND seq >= ?
+                    ORDER BY seq LIMIT ?
+                    """,
+                arguments: [vault.accountID, vault.region, vault.name, fromSeq, limit])
+            return rows.map(Self.uploadRow)
+        }
+    }
+
+    public enum PutPartResult: Sendable, Equatable {
+        /// Stored; `replacedBlob` held the earlier data for the same range and can go.
+        case stored(replacedBlob: String?)
+        /// The upload was completed, aborted or its vault deleted meanwhile.
+        case uploadGone
+        /// Storing this part would exceed `maxParts` distinct parts.
+        case tooManyParts
+    }
+
+    /// Makes a part visible (insert or replace the row for its range) in one transaction.
+    public func putPart(_ part: PartRow, vault: VaultKey, maxParts: Int) async throws -> PutPartResult {
+        try await pool.write { db in
+            guard try Self.fetchUpload(db, id: part.uploadID, vault: vault) != nil else { return .uploadGone }
+            let previous = try String.fetchOne(
+                db, sql: "SELECT blob_id FROM parts WHERE upload_id = ? AND range_start = ?",
+                arguments: [part.uploadID, part.rangeStart])
+            if previous == nil {
+                let count = try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM parts WHERE upload_id = ?", arguments: [part.uploadID]) ?? 0
+                if count >= maxParts { return .tooManyParts }
+            }
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO parts (upload_id, range_start, length, tree_hash, blob_id)
+                    VALUES (?, ?, ?, ?, ?)
+                    """,
+                arguments: [part.uploadID, part.rangeStart, part.length, part.treeHash, part.blobID])
+            return .stored(replacedBlob: previous)
+        }
+    }
+
+    /// Parts of an upload ordered by range, starting at `fromStart`, at most `limit`.
+    public func parts(uploadID: String, fromStart: Int64, limit: Int) async throws -> [PartRow] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM parts WHERE upload_id = ? AND range_start >= ? ORDER BY range_start LIMIT ?",
+                arguments: [uploadID, fromStart, limit]
+            ).map(Self.partRow)
+        }
+    }
+
+    /// Deletes an upload and its parts; returns the parts' blob IDs, or nil if there was no such upload.
+    public func deleteUpload(id: String, in vault: VaultKey) async throws -> [String]? {
+        try await pool.write { db in
+            guard try Self.fetchUpload(db, id: id, vault: vault) != nil else { return nil }
+            let blobs = try String.fetchAll(db, sql: "SELECT blob_id FROM parts WHERE upload_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM uploads WHERE id = ?", arguments: [id])
+            return blobs
+        }
+    }
+
+    public enum CompleteResult: Sendable, Equatable {
+        case uploadNotFound
+        case completed(ArchiveRow)
+    }
+
+    /// Turns an upload's parts into an archive in one transaction.
+    ///
+    /// `check` sees the upload and all its parts (ordered by range) inside the transaction
+    /// and either throws — nothing changes, the upload stays usable — or returns the new
+    /// archive's size and tree hash. The parts' blob files become the archive's segments.
+    public func completeUpload(
+        id: String, in vault: VaultKey, archiveID: String, now: Milliseconds,
+        check: @escaping @Sendable (UploadRow, [PartRow]) throws -> (size: Int64, treeHash: String)
+    ) async throws -> CompleteResult {
+        try await pool.write { db in
+            guard let upload = try Self.fetchUpload(db, id: id, vault: vault) else { return .uploadNotFound }
+            let parts = try Row.fetchAll(
+                db, sql: "SELECT * FROM parts WHERE upload_id = ? ORDER BY range_start", arguments: [id]
+            ).map(Self.partRow)
+            let (size, treeHash) = try check(upload, parts)
+            let archive = ArchiveRow(
+                id: archiveID, vault: vault, description: upload.description,
+                creationDate: now, size: size, treeHash: treeHash)
+            try Self.insertArchive(db, archive)
+            for (seq, part) in parts.enumerated() {
+                try db.execute(
+                    sql: "INSERT INTO archive_segments (archive_id, seq, blob_id, length, tree_hash) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [archiveID, seq, part.blobID, part.length, part.treeHash])
+            }
+            try db.execute(sql: "DELETE FROM uploads WHERE id = ?", arguments: [id])
+            return .completed(archive)
+        }
+    }
+
+    // MARK: Archives
+
+    public func archive(id: String, in vault: VaultKey) async throws -> ArchiveRow? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM archives WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?",
+                arguments: [id, vault.accountID, vault.region, vault.name]
+            ).map(Self.archiveRow)
+        }
+    }
+
+    public func segments(ofArchive id: String) async throws -> [ArchiveSegmentRow] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM archive_segments WHERE archive_id = ? ORDER BY seq", arguments: [id]
+            ).map { ArchiveSegmentRow(archiveID: $0["archive_id"], seq: $0["seq"], blobID: $0["blob_id"], length: $0["length"], treeHash: $0["tree_hash"]) }
+        }
+    }
+
+    // MARK: Whole-store operations
+
+    /// Every blob ID the metadata refers to (parts and archive segments).
+    public func referencedBlobIDs() async throws -> Set<String> {
+        try await pool.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT blob_id FROM parts UNION ALL SELECT blob_id FROM archive_segments"))
+        }
+    }
+
+    /// Drops all state (the admin reset). Returns the blob IDs that were referenced.
+    public func reset() async throws -> [String] {
+        try await pool.write { db in
+            let blobs = try String.fetchAll(db, sql: "SELECT blob_id FROM parts UNION ALL SELECT blob_id FROM archive_segments")
+            try db.execute(sql: "DELETE FROM archive_segments; DELETE FROM archives; DELETE FROM parts; DELETE FROM uploads; DELETE FROM vaults;")
+            return blobs
+        }
+    }
+
+    // MARK: Row mapping
+
+    private static func insertArchive(_ db: Database, _ a: ArchiveRow) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO archives (id, account_id, region, vault_name, description, creation_date, size, tree_hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [a.id, a.vault.accountID, a.vault.region, a.vault.name, a.description, a.creationDate, a.size, a.treeHash])
+        // Glacier updates these at inventory time; glacier-mock updates them at once (README).
+        try db.execute(
+            sql: """
+                UPDATE vaults SET number_of_archives = number_of_archives + 1, size_in_bytes = size_in_bytes + ?
+                WHERE account_id = ? AND region = ? AND name = ?
+                """,
+            arguments: [a.size, a.vault.accountID, a.vault.region, a.vault.name])
+    }
+
+    private static func fetchVault(_ db: Database, _ key: VaultKey) throws -> VaultRow? {
+        try Row.fetchOne(
+            db, sql: "SELECT * FROM vaults WHERE account_id = ? AND region = ? AND name = ?",
+            arguments: [key.accountID, key.region, key.name]
+        ).map(vaultRow)
+    }
+
+    private static func fetchUpload(_ db: Database, id: String, vault: VaultKey) throws -> UploadRow? {
+        try Row.fetchOne(
+            db,
+            sql: "SELECT * FROM uploads WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?",
+            arguments: [id, vault.accountID, vault.region, vault.name]
+        ).map(uploadRow)
+    }
+
+    private static func vaultRow(_ r: Row) -> VaultRow {
+        VaultRow(
+            key: VaultKey(accountID: r["account_id"], region: r["region"], name: r["name"]),
+            creationDate: r["creation_date"], lastInventoryDate: r["last_inventory_date"],
+            numberOfArchives: r["number_of_archives"], sizeInBytes: r["size_in_bytes"])
+    }
+
+    private static func uploadRow(_ r: Row) -> UploadRow {
+        UploadRow(
+            id: r["id"], vault: VaultKey(accountID: r["account_id"], region: r["region"], name: r["vault_name"]),
+            description: r["description"], partSize: r["part_size"], creationDate: r["creation_date"])
+    }
+
+    private static func partRow(_ r: Row) -> PartRow {
+        PartRow(uploadID: r["upload_id"], rangeStart: r["range_start"], length: r["length"], treeHash: r["tree_hash"], blobID: r["blob_id"])
+    }
+
+    private static func archiveRow(_ r: Row) -> ArchiveRow {
+        ArchiveRow(
+            id: r["id"], vault: VaultKey(accountID: r["account_id"], region: r["region"], name: r["vault_name"]),
+            description: r["description"], creationDate: r["creation_date"], size: r["size"], treeHash: r["tree_hash"])
+    }
+}

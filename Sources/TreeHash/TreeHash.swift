@@ -1,0 +1,108 @@
+/// Glacier's SHA-256 tree hash.
+///
+/// The data is cut into 1 MiB leaves; each leaf is SHA-256'd; then adjacent pairs of
+/// digests are hashed together level by level, an odd digest at the end of a level
+/// carried up unchanged, until one digest remains. Empty data hashes to SHA-256("").
+/// (Developer Guide: "Computing Checksums".)
+public enum TreeHash {
+    /// Leaf size: 1 MiB.
+    public static let leafSize = 1 << 20
+
+    /// Combines a level of digests into its root, carrying odd digests up.
+    ///
+    /// Because Glacier part sizes are 1 MiB × 2^n, a full part's tree hash is the root of a
+    /// perfect subtree aligned to the part boundary, so an archive's tree hash is
+    /// `combine(partTreeHashes)` — no byte needs to be read again (Developer Guide,
+    /// "Computing Checksums": tree hash of an archive from part tree hashes).
+    public static func combine(_ digests: [SHA256Digest]) -> SHA256Digest {
+        precondition(!digests.isEmpty, "a tree hash combines at least one digest")
+        var level = digests
+        var pair = [UInt8](repeating: 0, count: 2 * SHA256Digest.byteCount)
+        while level.count > 1 {
+            var next = [SHA256Digest]()
+            next.reserveCapacity((level.count + 1) / 2)
+            var i = 0
+            while i + 1 < level.count {
+                pair.replaceSubrange(0..<32, with: level[i].bytes)
+                pair.replaceSubrange(32..<64, with: level[i + 1].bytes)
+                next.append(SHA256Hasher.hash(pair))
+                i += 2
+            }
+            if i < level.count { next.append(level[i]) }
+            level = next
+        }
+        return level[0]
+    }
+
+    /// Tree hash of bytes held in memory (tests, small inputs).
+    public static func of(_ bytes: [UInt8]) -> SHA256Digest {
+        let hasher = TreeHasher()
+        bytes.withUnsafeBytes { hasher.update($0) }
+        return hasher.finalize()
+    }
+}
+
+/// Computes a tree hash incrementally as bytes arrive in buffers of any size.
+///
+/// Keeps one digest per completed 1 MiB leaf (32 bytes per MiB: 128 KiB for a 4 GiB part)
+/// and a running hasher for the leaf being filled; never holds the data itself.
+public final class TreeHasher {
+    private let leaf = SHA256Hasher()
+    private var bytesInLeaf = 0
+    private var leaves: [SHA256Digest] = []
+    /// Total bytes fed so far.
+    public private(set) var byteCount: Int = 0
+
+    public init() {}
+
+    public func update(_ bytes: UnsafeRawBufferPointer) {
+        var rest = bytes
+        byteCount += bytes.count
+        while !rest.isEmpty {
+            // A whole leaf inside the buffer: hash it in one call, no running state.
+            if bytesInLeaf == 0 && rest.count >= TreeHash.leafSize {
+                leaves.append(SHA256Hasher.hash(UnsafeRawBufferPointer(rebasing: rest[..<TreeHash.leafSize])))
+                rest = UnsafeRawBufferPointer(rebasing: rest[TreeHash.leafSize...])
+                continue
+            }
+            let take = min(TreeHash.leafSize - bytesInLeaf, rest.count)
+            leaf.update(UnsafeRawBufferPointer(rebasing: rest[..<take]))
+            bytesInLeaf += take
+            rest = UnsafeRawBufferPointer(rebasing: rest[take...])
+            if bytesInLeaf == TreeHash.leafSize {
+                leaves.append(leaf.finalize())
+                bytesInLeaf = 0
+            }
+        }
+    }
+
+    /// The tree hash of everything fed so far.
+    public func finalize() -> SHA256Digest {
+        var all = leaves
+        if bytesInLeaf > 0 || all.isEmpty {
+            all.append(leaf.finalize())
+            bytesInLeaf = 0
+        }
+        return TreeHash.combine(all)
+    }
+}
+
+/// Feeds each incoming buffer once to both hashes Glacier checks on an upload:
+/// the tree hash (`x-amz-sha256-tree-hash`) and the linear hash (`x-amz-content-sha256`).
+public final class PayloadHasher {
+    private let linear = SHA256Hasher()
+    private let tree = TreeHasher()
+
+    public init() {}
+
+    public var byteCount: Int { tree.byteCount }
+
+    public func update(_ bytes: UnsafeRawBufferPointer) {
+        linear.update(bytes)
+        tree.update(bytes)
+    }
+
+    public func finalize() -> (treeHash: SHA256Digest, linearHash: SHA256Digest) {
+        (tree.finalize(), linear.finalize())
+    }
+}

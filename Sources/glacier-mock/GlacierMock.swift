@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import GlacierDomain
+import GlacierHTTP
+import Logging
+import TreeHash
+
+@main
+struct GlacierMock: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "glacier-mock",
+        abstract: "A local server that speaks the Amazon Glacier REST API (2012-06-01).",
+        subcommands: [Serve.self, TreeHashCommand.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// Reads `GLACIER_MOCK_<NAME>` when the option was not given on the command line.
+func environment(_ name: String) -> String? {
+    ProcessInfo.processInfo.environment["GLACIER_MOCK_" + name].flatMap { $0.isEmpty ? nil : $0 }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the server. Every option can also be set with GLACIER_MOCK_<OPTION> (e.g. GLACIER_MOCK_PORT).")
+
+    @Option(help: "Address to listen on (GLACIER_MOCK_HOST). Default 127.0.0.1.")
+    var host: String?
+
+    @Option(help: "Port to listen on; 0 picks a free port (GLACIER_MOCK_PORT). Default 9901.")
+    var port: Int?
+
+    @Option(help: "Keep state in this directory across restarts (GLACIER_MOCK_DATA_DIR). Default: a fresh temporary directory, removed on exit.")
+    var dataDir: String?
+
+    @Option(help: "Region for requests without a SigV4 credential scope (GLACIER_MOCK_REGION). Default us-east-1.")
+    var region: String?
+
+    @Option(help: "Account for access keys that are not 12-digit account IDs (GLACIER_MOCK_ACCOUNT_ID). Default 123456789012.")
+    var accountId: String?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (GLACIER_MOCK_LOG_LEVEL). Default info.")
+    var logLevel: String?
+
+    func run() async throws {
+        let levelName = logLevel ?? environment("LOG_LEVEL") ?? "info"
+        guard let level = Logger.Level(rawValue: levelName) else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got \(levelName)")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "glacier-mock")
+
+        var options = ServerOptions()
+        options.host = host ?? environment("HOST") ?? options.host
+        if let p = port ?? environment("PORT").map({ Int($0) ?? -1 }) {
+            guard (0...65535).contains(p) else { throw ValidationError("--port must be 0...65535") }
+            options.port = p
+        }
+        options.defaultRegion = region ?? environment("REGION") ?? options.defaultRegion
+        options.defaultAccountID = accountId ?? environment("ACCOUNT_ID") ?? options.defaultAccountID
+        guard options.defaultAccountID.count == 12, options.defaultAccountID.allSatisfy(\.isASCIIDigit) else {
+            throw ValidationError("--account-id must be 12 digits; got \(options.defaultAccountID)")
+        }
+
+        let requestedDataDir = dataDir ?? environment("DATA_DIR")
+        let directory = try requestedDataDir ?? Self.makeTemporaryDirectory()
+        defer {
+            // Without --data-dir the state is throwaway, as AWS test doubles usually are.
+            if requestedDataDir == nil { try? FileManager.default.removeItem(atPath: directory) }
+        }
+        logger.info("data directory: \(directory)\(requestedDataDir == nil ? " (temporary, removed on exit)" : "")")
+
+        let service = try await GlacierService(dataDirectory: directory, logger: logger)
+        let app = GlacierServer.application(service: service, options: options, logger: logger) { host, port in
+            // One line on stdout once bound (tests and scripts wait for it), written directly
+            // so it is never held back in a pipe buffer.
+            FileHandle.standardOutput.write(Data("glacier-mock listening on http://\(host):\(port)\n".utf8))
+        }
+        try await app.runService()
+        logger.info("stopped")
+    }
+
+    static func makeTemporaryDirectory() throws -> String {
+        let base = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
+        var template = Array((base + "/glacier-mock-XXXXXX").utf8CString)
+        guard let result = mkdtemp(&template) else {
+            throw ValidationError("cannot create a temporary data directory under \(base)")
+        }
+        return String(cString: result)
+    }
+}
+
+struct TreeHashCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "treehash",
+        abstract: "Print the SHA-256 tree hash of each file, as Glacier computes it (like sha256sum).")
+
+    @Argument(help: "Files to hash.")
+    var files: [String]
+
+    func run() throws {
+        var failed = false
+        for file in files {
+            do {
+                print("\(try TreeHash.ofFile(atPath: file).hex)  \(file)")
+            } catch {
+                FileHandle.standardError.write(Data("glacier-mock treehash: \(error)\n".utf8))
+                failed = true
+            }
+        }
+        if failed { throw ExitCode(1) }
+    }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
+}
