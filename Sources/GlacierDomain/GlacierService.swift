@@ -22,13 +22,15 @@ public final class GlacierService: Sendable {
     let store: MetadataStore
     let blobs: BlobStore
     let logger: Logger
+    let options: ServiceOptions
 
     /// Opens (or creates) the data directory: `glacier.sqlite` and `blobs/`.
     /// Temporary files of requests that never finished, and blob files no metadata refers
     /// to (a crash between rename and commit), are removed here.
-    public init(dataDirectory: String, logger: Logger) async throws {
+    public init(dataDirectory: String, logger: Logger, options: ServiceOptions = ServiceOptions()) async throws {
         self.dataDirectory = dataDirectory
         self.logger = logger
+        self.options = options
         blobs = try BlobStore(dataDirectory: dataDirectory)
         store = try MetadataStore(path: dataDirectory + "/glacier.sqlite")
         blobs.removeTemporaries()

@@ -51,6 +51,14 @@ public enum Rules {
         }
     }
 
+    /// Job description: printable ASCII (32–126), at most 1,024 characters (Initiate Job).
+    public static func checkJobDescription(_ description: String?) throws {
+        guard let description else { return }
+        guard description.utf8.count <= maxDescriptionLength, description.utf8.allSatisfy({ $0 >= 32 && $0 <= 126 }) else {
+            throw GlacierError.invalid("Job Description must be printable ASCII (32-126), at most \(maxDescriptionLength) characters")
+        }
+    }
+
     /// A 64-hex-character SHA-256 value from a required header.
     public static func checkSHA256Header(_ value: String?, name: String) throws -> SHA256Digest {
         guard let value else { throw GlacierError.missingHeader(name) }

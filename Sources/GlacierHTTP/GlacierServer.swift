@@ -12,6 +12,8 @@ public enum GlacierServer {
         var table: [OperationName: OperationHandler] = [:]
         VaultHandlers.register(service, into: &table)
         MultipartHandlers.register(service, into: &table)
+        ArchiveAndJobHandlers.register(service, into: &table)
+        VaultConfigurationHandlers.register(service, into: &table)
         return table
     }
 
@@ -21,7 +23,9 @@ public enum GlacierServer {
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: CallerMiddleware(options: options))
-        router.add(middleware: OperationDispatchMiddleware(handlers: handlers(service)))
+        router.add(middleware: OperationDispatchMiddleware(handlers: handlers(service)) { caller, vaultName, action in
+            try await service.enforcePolicies(caller, vaultName: vaultName, action: action)
+        })
         AdminRoutes.register(on: router, service: service)
         return router
     }

@@ -23,6 +23,24 @@ public struct OperationInput: Sendable {
 
     /// The streamed request body.
     public var body: RequestBody { request.body }
+
+    /// Largest JSON request body accepted (policies are at most 20 KB).
+    static let maxJSONBody = 64 * 1024
+
+    /// A JSON request body, read whole (it is small); larger than 64 KiB is refused.
+    public func jsonBody() async throws -> [UInt8] {
+        var collected: [UInt8] = []
+        for try await chunk in request.body {
+            guard collected.count + chunk.readableBytes <= Self.maxJSONBody else {
+                throw GlacierError.invalid("The JSON request body of \(spec.name.rawValue) is larger than \(Self.maxJSONBody) bytes")
+            }
+            collected.append(contentsOf: chunk.readableBytesView)
+        }
+        return collected
+    }
+
+    /// Content-Length as a number, when the request declared one.
+    public var contentLength: Int64? { request.headers[.contentLength].flatMap { Int64($0) } }
 }
 
 /// What a handler returns: output members bound for headers (named in the table), and an
@@ -30,10 +48,18 @@ public struct OperationInput: Sendable {
 public struct OperationOutput: Sendable {
     public var headers: [String: String] = [:]
     public var json: JSONValue?
+    /// A JSON document already in text form (stored configuration returned verbatim).
+    public var rawJSON: String?
+    /// A raw body (GetJobOutput), with the status when it differs from the table's (206).
+    public var body: ResponseBody?
+    public var status: Int?
 
-    public init(headers: [String: String] = [:], json: JSONValue? = nil) {
+    public init(headers: [String: String] = [:], json: JSONValue? = nil, rawJSON: String? = nil, body: ResponseBody? = nil, status: Int? = nil) {
         self.headers = headers
         self.json = json
+        self.rawJSON = rawJSON
+        self.body = body
+        self.status = status
     }
 }
 
@@ -45,6 +71,16 @@ public typealias OperationHandler = @Sendable (OperationInput, GlacierRequestCon
 struct OperationDispatchMiddleware: RouterMiddleware {
     typealias Context = GlacierRequestContext
     let handlers: [OperationName: OperationHandler]
+    /// Checks the vault's lock and access policies for `glacier:<operation>`.
+    let enforcePolicies: @Sendable (Caller, _ vaultName: String, _ action: String) async throws -> Void
+
+    /// Operations that manage the policies themselves are not subject to them (so a policy
+    /// can always be inspected and an InProgress lock aborted); DeleteArchive is checked in
+    /// the domain, where the archive's age is known.
+    static let unenforced: Set<OperationName> = [
+        .deleteArchive, .getVaultAccessPolicy, .setVaultAccessPolicy, .deleteVaultAccessPolicy,
+        .initiateVaultLock, .completeVaultLock, .abortVaultLock, .getVaultLock,
+    ]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
@@ -60,6 +96,9 @@ struct OperationDispatchMiddleware: RouterMiddleware {
                 "No Glacier operation matches \(request.method.rawValue) \(path.prefix(300)); see README for the 33 operations and their paths")
         }
         try Self.checkAccount(parameters["accountId"] ?? "-", caller: context.caller)
+        if let vaultName = parameters["vaultName"], !Self.unenforced.contains(spec.name) {
+            try await enforcePolicies(context.caller, vaultName, spec.name.rawValue)
+        }
         guard let handler = handlers[spec.name] else {
             throw GlacierError(
                 .notImplemented, "glacier-mock does not implement \(spec.name.rawValue) yet; README's operation table lists what is served")
@@ -85,11 +124,11 @@ struct OperationDispatchMiddleware: RouterMiddleware {
             }
             headers[name] = value
         }
-        var body = ResponseBody()
-        if let json = output.json {
+        var body = output.body ?? ResponseBody()
+        if let text = output.rawJSON ?? output.json.map(JSONWriter.write) {
             headers[.contentType] = "application/json"
-            body = .init(byteBuffer: ByteBuffer(string: JSONWriter.write(json)))
+            body = .init(byteBuffer: ByteBuffer(string: text))
         }
-        return Response(status: HTTPResponse.Status(code: spec.successStatus), headers: headers, body: body)
+        return Response(status: HTTPResponse.Status(code: output.status ?? spec.successStatus), headers: headers, body: body)
     }
 }

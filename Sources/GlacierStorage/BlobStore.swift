@@ -66,6 +66,30 @@ public struct BlobStore: Sendable {
         unlink(path(of: blobID))
     }
 
+    /// Reads `length` bytes of a blob from `offset`, 1 MiB at a time, handing each block to
+    /// `consume` (constant memory, whatever the length).
+    public func read(_ blobID: String, offset: Int64, length: Int64, consume: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let file = path(of: blobID)
+        let fd = open(file, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw BlobStoreError.io(operation: "open", path: file, errno: errno) }
+        defer { close(fd) }
+        let block = 1 << 20
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: block, alignment: 16)
+        defer { buffer.deallocate() }
+        var done: Int64 = 0
+        while done < length {
+            let want = Int(min(Int64(block), length - done))
+            let n = pread(fd, buffer.baseAddress, want, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw BlobStoreError.io(operation: "read", path: file, errno: errno)
+            }
+            if n == 0 { throw BlobStoreError.io(operation: "read (file shorter than recorded)", path: file, errno: EIO) }
+            try consume(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+            done += Int64(n)
+        }
+    }
+
     /// Lists blob IDs present on disk.
     public func listBlobIDs() -> [String] {
         listDirectory(blobsDirectory)

@@ -24,6 +24,9 @@ public final class MetadataStore: Sendable {
         try Self.migrator.migrate(pool)
     }
 
+    // Extensions in other files of this module use the pool directly.
+    var database: DatabasePool { pool }
+
     private static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
         m.registerMigration("v1") { db in
@@ -80,6 +83,60 @@ public final class MetadataStore: Sendable {
                 ) WITHOUT ROWID;
                 """)
         }
+        m.registerMigration("v2-jobs-and-settings") { db in
+            try db.execute(sql: """
+                CREATE TABLE jobs (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    account_id TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    vault_name TEXT NOT NULL,
+                    document TEXT NOT NULL,
+                    completes_at INTEGER NOT NULL,
+                    completed_at INTEGER,
+                    FOREIGN KEY (account_id, region, vault_name) REFERENCES vaults(account_id, region, name) ON DELETE CASCADE
+                );
+                CREATE INDEX jobs_by_vault ON jobs(account_id, region, vault_name, seq);
+                CREATE INDEX jobs_pending ON jobs(completed_at, completes_at);
+                CREATE TABLE job_segments (
+                    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                    seq INTEGER NOT NULL,
+                    blob_id TEXT NOT NULL,
+                    length INTEGER NOT NULL,
+                    tree_hash TEXT NOT NULL,
+                    PRIMARY KEY (job_id, seq)
+                ) WITHOUT ROWID;
+                CREATE TABLE vault_settings (
+                    account_id TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    vault_name TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    PRIMARY KEY (account_id, region, vault_name, kind),
+                    FOREIGN KEY (account_id, region, vault_name) REFERENCES vaults(account_id, region, name) ON DELETE CASCADE
+                ) WITHOUT ROWID;
+                CREATE TABLE account_settings (
+                    account_id TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    PRIMARY KEY (account_id, region, kind)
+                ) WITHOUT ROWID;
+                CREATE TABLE retrievals (
+                    account_id TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    bytes INTEGER NOT NULL
+                );
+                CREATE TABLE notifications (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    topic TEXT NOT NULL,
+                    message TEXT NOT NULL,
+                    created INTEGER NOT NULL,
+                    delivery TEXT NOT NULL
+                );
+                """)
+        }
         return m
     }
 
@@ -131,10 +188,17 @@ public final class MetadataStore: Sendable {
                     WHERE u.account_id = ? AND u.region = ? AND u.vault_name = ?
                     """,
                 arguments: [key.accountID, key.region, key.name])
+            let jobBlobs = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT s.blob_id FROM job_segments s JOIN jobs j ON s.job_id = j.id
+                    WHERE j.account_id = ? AND j.region = ? AND j.vault_name = ?
+                    """,
+                arguments: [key.accountID, key.region, key.name])
             try db.execute(
                 sql: "DELETE FROM vaults WHERE account_id = ? AND region = ? AND name = ?",
                 arguments: [key.accountID, key.region, key.name])
-            return .deleted(orphanedBlobs: blobs)
+            return .deleted(orphanedBlobs: try Self.unreferenced(db, blobs + jobBlobs))
         }
     }
 
@@ -294,25 +358,44 @@ public final class MetadataStore: Sendable {
 
     // MARK: Whole-store operations
 
-    /// Every blob ID the metadata refers to (parts and archive segments).
+    /// Every blob ID the metadata refers to (parts, archive segments, job outputs).
     public func referencedBlobIDs() async throws -> Set<String> {
         try await pool.read { db in
-            Set(try String.fetchAll(db, sql: "SELECT blob_id FROM parts UNION ALL SELECT blob_id FROM archive_segments"))
+            Set(try String.fetchAll(db, sql: Self.allBlobsSQL))
+        }
+    }
+
+    static let allBlobsSQL = "SELECT blob_id FROM parts UNION ALL SELECT blob_id FROM archive_segments UNION ALL SELECT blob_id FROM job_segments"
+
+    /// Of `candidates`, the blob IDs nothing refers to any more (safe to unlink).
+    static func unreferenced(_ db: Database, _ candidates: [String]) throws -> [String] {
+        try candidates.filter { id in
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT (SELECT COUNT(*) FROM parts WHERE blob_id = ?1) + (SELECT COUNT(*) FROM archive_segments WHERE blob_id = ?1)
+                         + (SELECT COUNT(*) FROM job_segments WHERE blob_id = ?1)
+                    """,
+                arguments: [id]) == 0
         }
     }
 
     /// Drops all state (the admin reset). Returns the blob IDs that were referenced.
     public func reset() async throws -> [String] {
         try await pool.write { db in
-            let blobs = try String.fetchAll(db, sql: "SELECT blob_id FROM parts UNION ALL SELECT blob_id FROM archive_segments")
-            try db.execute(sql: "DELETE FROM archive_segments; DELETE FROM archives; DELETE FROM parts; DELETE FROM uploads; DELETE FROM vaults;")
+            let blobs = try String.fetchAll(db, sql: Self.allBlobsSQL)
+            try db.execute(sql: """
+                DELETE FROM job_segments; DELETE FROM jobs; DELETE FROM archive_segments; DELETE FROM archives;
+                DELETE FROM parts; DELETE FROM uploads; DELETE FROM vault_settings; DELETE FROM vaults;
+                DELETE FROM account_settings; DELETE FROM retrievals; DELETE FROM notifications;
+                """)
             return blobs
         }
     }
 
     // MARK: Row mapping
 
-    private static func insertArchive(_ db: Database, _ a: ArchiveRow) throws {
+    static func insertArchive(_ db: Database, _ a: ArchiveRow) throws {
         try db.execute(
             sql: """
                 INSERT INTO archives (id, account_id, region, vault_name, description, creation_date, size, tree_hash)
@@ -328,7 +411,7 @@ public final class MetadataStore: Sendable {
             arguments: [a.size, a.vault.accountID, a.vault.region, a.vault.name])
     }
 
-    private static func fetchVault(_ db: Database, _ key: VaultKey) throws -> VaultRow? {
+    static func fetchVault(_ db: Database, _ key: VaultKey) throws -> VaultRow? {
         try Row.fetchOne(
             db, sql: "SELECT * FROM vaults WHERE account_id = ? AND region = ? AND name = ?",
             arguments: [key.accountID, key.region, key.name]
@@ -360,7 +443,7 @@ public final class MetadataStore: Sendable {
         PartRow(uploadID: r["upload_id"], rangeStart: r["range_start"], length: r["length"], treeHash: r["tree_hash"], blobID: r["blob_id"])
     }
 
-    private static func archiveRow(_ r: Row) -> ArchiveRow {
+    static func archiveRow(_ r: Row) -> ArchiveRow {
         ArchiveRow(
             id: r["id"], vault: VaultKey(accountID: r["account_id"], region: r["region"], name: r["vault_name"]),
             description: r["description"], creationDate: r["creation_date"], size: r["size"], treeHash: r["tree_hash"])

@@ -1,4 +1,5 @@
-/// A small JSON writer for Glacier's response documents. Glacier's JSON is flat and small;
+/// A small JSON value and writer for Glacier's response documents (and the documents
+/// glacier-mock writes itself: inventories, notifications). Glacier's JSON is flat and small;
 /// writing it directly keeps field names exactly as the model spells them, keeps `null`
 /// where Glacier sends `null`, and avoids Codable's overhead on every request.
 public indirect enum JSONValue: Sendable, Equatable {
@@ -13,6 +14,8 @@ public indirect enum JSONValue: Sendable, Equatable {
 
     /// `.string(s)` or `.null` when nil.
     public static func optional(_ s: String?) -> JSONValue { s.map(JSONValue.string) ?? .null }
+    /// `.int(n)` or `.null` when nil.
+    public static func optional(_ n: Int64?) -> JSONValue { n.map(JSONValue.int) ?? .null }
 }
 
 public enum JSONWriter {

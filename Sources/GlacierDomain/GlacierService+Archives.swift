@@ -1,0 +1,64 @@
+import GlacierStorage
+import TreeHash
+
+extension GlacierService {
+    /// The headers of an UploadArchive request that carry its rules.
+    public struct ArchiveHeaders: Sendable {
+        public var description: String?
+        public var treeHash: String?
+        public var contentSHA256: String?
+        public var contentLength: Int64?
+
+        public init(description: String?, treeHash: String?, contentSHA256: String?, contentLength: Int64?) {
+            self.description = description
+            self.treeHash = treeHash
+            self.contentSHA256 = contentSHA256
+            self.contentLength = contentLength
+        }
+    }
+
+    /// Largest archive in a single UploadArchive request: 4 GiB (Upload Archive).
+    public static let maxSingleUpload: Int64 = 4 << 30
+
+    /// UploadArchive: streamed like a part; both hashes verified; at most 4 GiB.
+    public func uploadArchive<Body: AsyncSequence>(
+        _ caller: Caller, vaultName: String, headers: ArchiveHeaders, body: Body
+    ) async throws -> (vault: VaultRef, archive: ArchiveRow) where Body.Element: ByteChunk {
+        let vault = try vaultRef(caller, vaultName)
+        try Rules.checkArchiveDescription(headers.description)
+        let expectedTree = try Rules.checkSHA256Header(headers.treeHash, name: "x-amz-sha256-tree-hash")
+        let expectedLinear = try Rules.checkSHA256Header(headers.contentSHA256, name: "x-amz-content-sha256")
+        guard let length = headers.contentLength else { throw GlacierError.missingHeader("Content-Length") }
+        guard length <= Self.maxSingleUpload else {
+            throw GlacierError.invalid(
+                "Archive of \(length) bytes is larger than the 4 GiB (4294967296 bytes) one UploadArchive request may carry; use a multipart upload")
+        }
+        guard try await store.vault(vault.key) != nil else { throw GlacierError.vaultNotFound(vault) }
+        let archive = ArchiveRow(
+            id: RandomID.make(length: 138), vault: vault.key, description: headers.description,
+            creationDate: Timestamp.now(), size: length, treeHash: expectedTree.hex)
+        _ = try await receive(body, length: length, expectedTree: expectedTree, expectedLinear: expectedLinear) { writer in
+            let blobID = try blobs.publish(writer)
+            guard try await store.createArchive(archive, blobID: blobID) else {
+                blobs.remove(blobID)
+                throw GlacierError.vaultNotFound(vault)
+            }
+        }
+        return (vault, archive)
+    }
+
+    /// DeleteArchive: 204; a missing archive is 404. Vault lock and access policies are
+    /// enforced before (see `enforcePolicies`).
+    public func deleteArchive(_ caller: Caller, vaultName: String, archiveID: String) async throws {
+        let vault = try vaultRef(caller, vaultName)
+        guard let archive = try await store.archive(id: archiveID, in: vault.key) else {
+            if try await store.vault(vault.key) == nil { throw GlacierError.vaultNotFound(vault) }
+            throw GlacierError(.resourceNotFound, "Archive not found for ID: \(archiveID.prefix(200)) in vault \(vault.arn)")
+        }
+        try await enforcePolicies(caller, vault: vault, action: "DeleteArchive", archive: archive)
+        guard let unreferenced = try await store.deleteArchive(id: archiveID, in: vault.key) else {
+            throw GlacierError(.resourceNotFound, "Archive not found for ID: \(archiveID.prefix(200)) in vault \(vault.arn)")
+        }
+        unreferenced.forEach(blobs.remove)
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import GlacierStorage
+
+/// Request bodies that carry JSON (InitiateJob, policies, tags, notification configuration).
+/// A body that is not a JSON object is a SerializationException, as in Glacier.
+public enum JSONInput {
+    public static func object(_ bytes: [UInt8], what: String) throws -> [String: Any] {
+        guard !bytes.isEmpty else {
+            throw GlacierError(.serialization, "The request body must be a JSON object (\(what)); it is empty")
+        }
+        guard let value = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]),
+            let object = value as? [String: Any]
+        else {
+            throw GlacierError(.serialization, "The request body is not a valid JSON object (\(what))")
+        }
+        return object
+    }
+
+    /// A string member; nil when absent or JSON null; 400 when of another type.
+    public static func string(_ object: [String: Any], _ key: String) throws -> String? {
+        switch object[key] {
+        case nil, is NSNull: return nil
+        case let s as String: return s
+        default: throw GlacierError.invalid("\(key) must be a string")
+        }
+    }
+
+    /// Serialises a Foundation JSON value compactly with sorted keys (stable storage form).
+    public static func text(_ value: Any) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed])) ?? Data("null".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    public static func parse(_ text: String) -> Any? {
+        try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+    }
+}
+
+extension Timestamp {
+    /// Parses ISO 8601 UTC timestamps as Glacier accepts them: `2026-11-21T10:00:00Z` or
+    /// with milliseconds `2026-11-21T10:00:00.000Z`.
+    public static func parseISO8601(_ s: String) -> Milliseconds? {
+        let b = Array(s.utf8)
+        func num(_ from: Int, _ count: Int) -> Int? {
+            guard from + count <= b.count else { return nil }
+            var v = 0
+            for c in b[from..<(from + count)] {
+                guard c >= 48 && c <= 57 else { return nil }
+                v = v * 10 + Int(c - 48)
+            }
+            return v
+        }
+        guard b.count >= 20, b[4] == 45, b[7] == 45, b[10] == 84, b[13] == 58, b[16] == 58, b.last == 90,
+            let year = num(0, 4), let month = num(5, 2), let day = num(8, 2),
+            let hour = num(11, 2), let minute = num(14, 2), let second = num(17, 2),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+        else { return nil }
+        var millis = 0
+        if b.count != 20 {
+            guard b[19] == 46, b.count >= 22 else { return nil }
+            let digits = b.count - 21
+            guard let frac = num(20, digits) else { return nil }
+            var f = Double(frac)
+            for _ in 0..<digits { f /= 10 }
+            millis = Int(f * 1000)
+        }
+        // Days from civil (proleptic Gregorian), after H. Hinnant.
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days: Int = era * 146097 + doe - 719468
+        let seconds: Int = ((days * 24 + hour) * 60 + minute) * 60 + second
+        return Milliseconds(seconds) * 1000 + Milliseconds(millis)
+    }
+}

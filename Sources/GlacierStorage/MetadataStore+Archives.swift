@@ -1,0 +1,83 @@
+import GRDB
+
+extension MetadataStore {
+    /// Records an archive stored as one blob (UploadArchive) and bumps the vault's counters.
+    /// Returns false when the vault no longer exists.
+    public func createArchive(_ archive: ArchiveRow, blobID: String) async throws -> Bool {
+        try await database.write { db in
+            guard try Self.fetchVault(db, archive.vault) != nil else { return false }
+            try Self.insertArchive(db, archive)
+            try db.execute(
+                sql: "INSERT INTO archive_segments (archive_id, seq, blob_id, length, tree_hash) VALUES (?, 0, ?, ?, ?)",
+                arguments: [archive.id, blobID, archive.size, archive.treeHash])
+            return true
+        }
+    }
+
+    /// Deletes an archive. Returns the blob IDs nothing refers to any more (a retrieval job
+    /// still holding the archive's bytes keeps them), or nil when there is no such archive.
+    public func deleteArchive(id: String, in vault: VaultKey) async throws -> [String]? {
+        try await database.write { db in
+            guard let archive = try Row.fetchOne(
+                db, sql: "SELECT * FROM archives WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?",
+                arguments: [id, vault.accountID, vault.region, vault.name]
+            ).map(Self.archiveRow) else { return nil }
+            let blobs = try String.fetchAll(db, sql: "SELECT blob_id FROM archive_segments WHERE archive_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM archive_segments WHERE archive_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM archives WHERE id = ?", arguments: [id])
+            try db.execute(
+                sql: """
+                    UPDATE vaults SET number_of_archives = number_of_archives - 1, size_in_bytes = size_in_bytes - ?
+                    WHERE account_id = ? AND region = ? AND name = ?
+                    """,
+                arguments: [archive.size, vault.accountID, vault.region, vault.name])
+            return try Self.unreferenced(db, blobs)
+        }
+    }
+
+    /// Archives of a vault in creation order (inventory order), optionally limited to a
+    /// creation-date window [from, to), starting at the archive `fromID`.
+    public func archives(in vault: VaultKey, createdFrom: Milliseconds?, createdBefore: Milliseconds?, fromID: String?, limit: Int) async throws -> [ArchiveRow] {
+        try await database.read { db in
+            var fromRowID: Int64 = 0
+            if let fromID {
+                fromRowID = try Int64.fetchOne(db, sql: "SELECT rowid FROM archives WHERE id = ?", arguments: [fromID]) ?? Int64.max
+            }
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM archives WHERE account_id = ? AND region = ? AND vault_name = ?
+                    AND rowid >= ? AND creation_date >= ? AND creation_date < ?
+                    ORDER BY rowid LIMIT ?
+                    """,
+                arguments: [vault.accountID, vault.region, vault.name, fromRowID, createdFrom ?? Int64.min, createdBefore ?? Int64.max, limit]
+            ).map(Self.archiveRow)
+        }
+    }
+
+    /// Every archive with its segments, for `glacier-mock verify`.
+    public func allArchives() async throws -> [ArchiveRow] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM archives ORDER BY rowid").map(Self.archiveRow)
+        }
+    }
+
+    /// Every stored part, for `glacier-mock verify`.
+    public func allParts() async throws -> [PartRow] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM parts ORDER BY upload_id, range_start").map {
+                PartRow(uploadID: $0["upload_id"], rangeStart: $0["range_start"], length: $0["length"], treeHash: $0["tree_hash"], blobID: $0["blob_id"])
+            }
+        }
+    }
+
+    /// Glacier sets LastInventoryDate when it takes an inventory; glacier-mock when an
+    /// inventory job completes.
+    public func setLastInventoryDate(_ vault: VaultKey, _ date: Milliseconds) async throws {
+        try await database.write { db in
+            try db.execute(
+                sql: "UPDATE vaults SET last_inventory_date = ? WHERE account_id = ? AND region = ? AND name = ?",
+                arguments: [date, vault.accountID, vault.region, vault.name])
+        }
+    }
+}

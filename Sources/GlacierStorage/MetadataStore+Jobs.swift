@@ -1,0 +1,177 @@
+import GRDB
+
+/// A job as stored: the domain keeps its DescribeJob document as JSON text; storage only
+/// knows when it is due and when it completed.
+public struct JobRow: Sendable, Equatable {
+    public let id: String
+    public let vault: VaultKey
+    public var document: String
+    public let completesAt: Milliseconds
+    public var completedAt: Milliseconds?
+
+    public init(id: String, vault: VaultKey, document: String, completesAt: Milliseconds, completedAt: Milliseconds?) {
+        self.id = id
+        self.vault = vault
+        self.document = document
+        self.completesAt = completesAt
+        self.completedAt = completedAt
+    }
+}
+
+/// One piece of a job's output: a range of a blob file.
+public struct OutputSegment: Sendable, Equatable {
+    public let blobID: String
+    public let length: Int64
+    public let treeHash: String
+
+    public init(blobID: String, length: Int64, treeHash: String) {
+        self.blobID = blobID
+        self.length = length
+        self.treeHash = treeHash
+    }
+}
+
+extension MetadataStore {
+    /// Records a job. `segments` pin the bytes its output will come from (an archive's blob
+    /// files), so deleting the archive meanwhile does not take the job's output away.
+    /// Returns false when the vault no longer exists.
+    public func createJob(_ job: JobRow, segments: [OutputSegment]) async throws -> Bool {
+        try await database.write { db in
+            guard try Self.fetchVault(db, job.vault) != nil else { return false }
+            try db.execute(
+                sql: "INSERT INTO jobs (id, account_id, region, vault_name, document, completes_at, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [job.id, job.vault.accountID, job.vault.region, job.vault.name, job.document, job.completesAt, job.completedAt])
+            try Self.insertJobSegments(db, jobID: job.id, segments)
+            return true
+        }
+    }
+
+    public func job(id: String, in vault: VaultKey) async throws -> JobRow? {
+        try await database.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM jobs WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?",
+                arguments: [id, vault.accountID, vault.region, vault.name]
+            ).map(Self.jobRow)
+        }
+    }
+
+    /// All jobs of a vault, oldest first.
+    public func jobs(in vault: VaultKey) async throws -> [JobRow] {
+        try await database.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM jobs WHERE account_id = ? AND region = ? AND vault_name = ? ORDER BY seq",
+                arguments: [vault.accountID, vault.region, vault.name]
+            ).map(Self.jobRow)
+        }
+    }
+
+    /// Jobs not completed yet whose time has come (`completes_at <= now`), or all pending ones.
+    public func pendingJobs(dueBy now: Milliseconds?) async throws -> [JobRow] {
+        try await database.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM jobs WHERE completed_at IS NULL AND completes_at <= ? ORDER BY seq",
+                arguments: [now ?? Int64.max]
+            ).map(Self.jobRow)
+        }
+    }
+
+    /// Marks a job completed with its final document; `output` replaces its segments when given
+    /// (an inventory's generated file). Returns false if the job was already completed or gone.
+    public func completeJob(id: String, document: String, completedAt: Milliseconds, output: [OutputSegment]?) async throws -> Bool {
+        try await database.write { db in
+            try db.execute(
+                sql: "UPDATE jobs SET document = ?, completed_at = ? WHERE id = ? AND completed_at IS NULL",
+                arguments: [document, completedAt, id])
+            guard db.changesCount == 1 else { return false }
+            if let output {
+                try db.execute(sql: "DELETE FROM job_segments WHERE job_id = ?", arguments: [id])
+                try Self.insertJobSegments(db, jobID: id, output)
+            }
+            return true
+        }
+    }
+
+    public func jobSegments(id: String) async throws -> [OutputSegment] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM job_segments WHERE job_id = ? ORDER BY seq", arguments: [id]).map {
+                OutputSegment(blobID: $0["blob_id"], length: $0["length"], treeHash: $0["tree_hash"])
+            }
+        }
+    }
+
+    /// Deletes jobs completed before `cutoff` (expired). Returns blob IDs nothing refers to now.
+    public func deleteJobs(completedBefore cutoff: Milliseconds) async throws -> [String] {
+        try await database.write { db in
+            let blobs = try String.fetchAll(
+                db,
+                sql: "SELECT s.blob_id FROM job_segments s JOIN jobs j ON s.job_id = j.id WHERE j.completed_at IS NOT NULL AND j.completed_at < ?",
+                arguments: [cutoff])
+            try db.execute(sql: "DELETE FROM jobs WHERE completed_at IS NOT NULL AND completed_at < ?", arguments: [cutoff])
+            return try Self.unreferenced(db, blobs)
+        }
+    }
+
+    private static func insertJobSegments(_ db: Database, jobID: String, _ segments: [OutputSegment]) throws {
+        for (seq, s) in segments.enumerated() {
+            try db.execute(
+                sql: "INSERT INTO job_segments (job_id, seq, blob_id, length, tree_hash) VALUES (?, ?, ?, ?, ?)",
+                arguments: [jobID, seq, s.blobID, s.length, s.treeHash])
+        }
+    }
+
+    private static func jobRow(_ r: Row) -> JobRow {
+        JobRow(
+            id: r["id"], vault: VaultKey(accountID: r["account_id"], region: r["region"], name: r["vault_name"]),
+            document: r["document"], completesAt: r["completes_at"], completedAt: r["completed_at"])
+    }
+
+    // MARK: Retrieval budget (data retrieval policy)
+
+    public func recordRetrieval(accountID: String, region: String, at: Milliseconds, bytes: Int64) async throws {
+        try await database.write { db in
+            try db.execute(sql: "INSERT INTO retrievals (account_id, region, at, bytes) VALUES (?, ?, ?, ?)", arguments: [accountID, region, at, bytes])
+        }
+    }
+
+    public func retrievedBytes(accountID: String, region: String, since: Milliseconds) async throws -> Int64 {
+        try await database.read { db in
+            try Int64.fetchOne(
+                db, sql: "SELECT COALESCE(SUM(bytes), 0) FROM retrievals WHERE account_id = ? AND region = ? AND at >= ?",
+                arguments: [accountID, region, since]) ?? 0
+        }
+    }
+
+    // MARK: Notifications (recorded for GET /_mock/notifications)
+
+    public struct NotificationRow: Sendable, Equatable {
+        public let seq: Int64
+        public let topic: String
+        public let message: String
+        public let created: Milliseconds
+        public let delivery: String
+    }
+
+    @discardableResult
+    public func recordNotification(topic: String, message: String, created: Milliseconds, delivery: String) async throws -> Int64 {
+        try await database.write { db in
+            try db.execute(
+                sql: "INSERT INTO notifications (topic, message, created, delivery) VALUES (?, ?, ?, ?)",
+                arguments: [topic, message, created, delivery])
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func updateNotificationDelivery(seq: Int64, delivery: String) async throws {
+        try await database.write { db in
+            try db.execute(sql: "UPDATE notifications SET delivery = ? WHERE seq = ?", arguments: [delivery, seq])
+        }
+    }
+
+    public func notifications() async throws -> [NotificationRow] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM notifications ORDER BY seq").map {
+                NotificationRow(seq: $0["seq"], topic: $0["topic"], message: $0["message"], created: $0["created"], delivery: $0["delivery"])
+            }
+        }
+    }
+}
