@@ -41,6 +41,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical (GLACIER_MOCK_LOG_LEVEL). Default info.")
     var logLevel: String?
 
+    @Option(help: "How long jobs stay InProgress per tier, e.g. expedited=2s,standard=5s,bulk=10s (GLACIER_MOCK_JOB_DELAY). Default: jobs complete at once.")
+    var jobDelay: String?
+
+    @Option(help: "How long a completed job's output stays available, e.g. 24h, 30m, 90s (GLACIER_MOCK_JOB_EXPIRY). Default 24h.")
+    var jobExpiry: String?
+
+    @Option(help: "Publish job notifications to this SNS endpoint, e.g. http://127.0.0.1:5000 (GLACIER_MOCK_SNS_ENDPOINT). Default: record only.")
+    var snsEndpoint: String?
+
     func run() async throws {
         let levelName = logLevel ?? environment("LOG_LEVEL") ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else {
@@ -73,7 +82,36 @@ struct Serve: AsyncParsableCommand {
         }
         logger.info("data directory: \(directory)\(requestedDataDir == nil ? " (temporary, removed on exit)" : "")")
 
-        let service = try await GlacierService(dataDirectory: directory, logger: logger)
+        var serviceOptions = ServiceOptions()
+        do {
+            if let spec = jobDelay ?? environment("JOB_DELAY") { serviceOptions.jobDelay = try ServiceOptions.parseJobDelays(spec) }
+        } catch let error as GlacierError {
+            throw ValidationError("--job-delay: \(error.message)")
+        }
+        if let spec = jobExpiry ?? environment("JOB_EXPIRY") {
+            guard let ms = ServiceOptions.parseDuration(spec), ms > 0 else {
+                throw ValidationError("--job-expiry must be a duration such as 24h, 30m, 90s or 500ms; got \(spec)")
+            }
+            serviceOptions.jobExpiry = ms
+        }
+        if let url = snsEndpoint ?? environment("SNS_ENDPOINT") {
+            guard let endpoint = URL(string: url), endpoint.scheme == "http" || endpoint.scheme == "https" else {
+                throw ValidationError("--sns-endpoint must be an http(s) URL; got \(url)")
+            }
+            let publisher = SNSPublisher(endpoint: endpoint)
+            serviceOptions.publish = { topic, message in await publisher.publish(topic: topic, message: message) }
+        }
+
+        let service = try await GlacierService(dataDirectory: directory, logger: logger, options: serviceOptions)
+        // Jobs with a delay complete on their own: every read completes due jobs, and this
+        // ticker does it even when nobody asks, so notifications go out on time.
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(200))
+                do { try await service.completeDueJobs() } catch { logger.error("completing due jobs failed: \(error)") }
+            }
+        }
+        defer { ticker.cancel() }
         let app = GlacierServer.application(service: service, options: options, logger: logger) { host, port in
             // One line on stdout once bound (tests and scripts wait for it), written directly
             // so it is never held back in a pipe buffer.
