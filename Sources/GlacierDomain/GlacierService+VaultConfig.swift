@@ -90,16 +90,25 @@ extension GlacierService {
     }
 
     public func getAccessPolicy(_ caller: Caller, vaultName: String) async throws -> String {
-        let vault = try await existingVault(caller, vaultName)
-        guard let policy = try await store.vaultSetting(vault.key, kind: SettingKind.accessPolicy) else {
-            throw GlacierError(.resourceNotFound, "No access policy is set for vault \(vault.arn)")
-        }
-        return policy
+        try await storedSetting(caller, vaultName, SettingKind.accessPolicy, missing: "access policy")
     }
 
     public func deleteAccessPolicy(_ caller: Caller, vaultName: String) async throws {
-        let vault = try vaultRef(caller, vaultName)
-        try await updateVault(vault, SettingKind.accessPolicy) { _ in .remove }
+        try await removeSetting(caller, vaultName, SettingKind.accessPolicy)
+    }
+
+    /// A vault setting that must exist (Get* operations): 404 naming what is missing.
+    private func storedSetting(_ caller: Caller, _ vaultName: String, _ kind: String, missing what: String) async throws -> String {
+        let vault = try await existingVault(caller, vaultName)
+        guard let text = try await store.vaultSetting(vault.key, kind: kind) else {
+            throw GlacierError(.resourceNotFound, "No \(what) is set for vault \(vault.arn)")
+        }
+        return text
+    }
+
+    /// Delete* operations: removing a setting that is not there succeeds too.
+    private func removeSetting(_ caller: Caller, _ vaultName: String, _ kind: String) async throws {
+        try await updateVault(try vaultRef(caller, vaultName), kind) { _ in .remove }
     }
 
     // MARK: Vault lock
@@ -230,16 +239,11 @@ extension GlacierService {
     }
 
     public func getNotifications(_ caller: Caller, vaultName: String) async throws -> String {
-        let vault = try await existingVault(caller, vaultName)
-        guard let text = try await store.vaultSetting(vault.key, kind: SettingKind.notifications) else {
-            throw GlacierError(.resourceNotFound, "No notification configuration is set for vault \(vault.arn)")
-        }
-        return text
+        try await storedSetting(caller, vaultName, SettingKind.notifications, missing: "notification configuration")
     }
 
     public func deleteNotifications(_ caller: Caller, vaultName: String) async throws {
-        let vault = try vaultRef(caller, vaultName)
-        try await updateVault(vault, SettingKind.notifications) { _ in .remove }
+        try await removeSetting(caller, vaultName, SettingKind.notifications)
     }
 
     /// On job completion: the job's own SNSTopic, else the vault's configured topic for the

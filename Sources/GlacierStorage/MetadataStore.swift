@@ -181,24 +181,21 @@ public final class MetadataStore: Sendable {
         try await pool.write { db in
             guard let vault = try Self.fetchVault(db, key) else { return .notFound }
             if vault.numberOfArchives > 0 { return .notEmpty(archives: vault.numberOfArchives) }
+            // Blob files of its in-progress uploads and of its jobs' outputs go with the vault.
             let blobs = try String.fetchAll(
                 db,
                 sql: """
                     SELECT p.blob_id FROM parts p JOIN uploads u ON p.upload_id = u.id
-                    WHERE u.account_id = ? AND u.region = ? AND u.vault_name = ?
-                    """,
-                arguments: [key.accountID, key.region, key.name])
-            let jobBlobs = try String.fetchAll(
-                db,
-                sql: """
+                    WHERE u.account_id = ?1 AND u.region = ?2 AND u.vault_name = ?3
+                    UNION ALL
                     SELECT s.blob_id FROM job_segments s JOIN jobs j ON s.job_id = j.id
-                    WHERE j.account_id = ? AND j.region = ? AND j.vault_name = ?
+                    WHERE j.account_id = ?1 AND j.region = ?2 AND j.vault_name = ?3
                     """,
                 arguments: [key.accountID, key.region, key.name])
             try db.execute(
                 sql: "DELETE FROM vaults WHERE account_id = ? AND region = ? AND name = ?",
                 arguments: [key.accountID, key.region, key.name])
-            return .deleted(orphanedBlobs: try Self.unreferenced(db, blobs + jobBlobs))
+            return .deleted(orphanedBlobs: try Self.unreferenced(db, blobs))
         }
     }
 

@@ -1,0 +1,122 @@
+import Foundation
+import GlacierStorage
+import Testing
+
+@Suite struct BlobStoreTests {
+    @Test func initCreatesDirectories() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let data = dir.path + "/data"
+        let store = try BlobStore(dataDirectory: data)
+        #expect(store.blobsDirectory == data + "/blobs")
+        #expect(store.temporaryDirectory == data + "/tmp")
+        var isDir: ObjCBool = false
+        #expect(FileManager.default.fileExists(atPath: data + "/blobs", isDirectory: &isDir) && isDir.boolValue)
+        #expect(FileManager.default.fileExists(atPath: data + "/tmp", isDirectory: &isDir) && isDir.boolValue)
+        // Opening again over existing directories works.
+        _ = try BlobStore(dataDirectory: data)
+        #expect(throws: BlobStoreError.self) { _ = try BlobStore(dataDirectory: "/nonexistent-\(UUID().uuidString)/data") }
+    }
+
+    @Test func writeThenPublishRenamesIntoBlobs() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let store = try BlobStore(dataDirectory: dir.path)
+        let writer = try store.makeTemporary()
+        let temps = dir.files(in: store.temporaryDirectory)
+        #expect(temps.count == 1)
+        #expect(temps.first?.hasSuffix(".incoming") == true)
+        #expect(dir.files(in: store.blobsDirectory).isEmpty)
+
+        let first: [UInt8] = Array("hello, ".utf8)
+        let second: [UInt8] = Array(repeating: 0xAB, count: 100_000)
+        try first.withUnsafeBytes { try writer.write($0) }
+        try second.withUnsafeBytes { try writer.write($0) }
+        #expect(writer.bytesWritten == Int64(first.count + second.count))
+
+        let id = try store.publish(writer)
+        #expect(id.count == 32)
+        #expect(id.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) })
+        #expect(store.path(of: id) == dir.path + "/blobs/" + id)
+        #expect(dir.files(in: store.temporaryDirectory).isEmpty)
+        #expect(dir.files(in: store.blobsDirectory) == [id])
+        #expect(store.listBlobIDs() == [id])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: store.path(of: id))) == Data(first + second))
+
+        // discard() after publish leaves the blob alone.
+        writer.discard()
+        #expect(FileManager.default.fileExists(atPath: store.path(of: id)))
+
+        store.remove(id)
+        #expect(dir.files(in: store.blobsDirectory).isEmpty)
+        store.remove(id)  // missing: not an error
+    }
+
+    @Test func discardRemovesTheTemporaryFile() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let store = try BlobStore(dataDirectory: dir.path)
+        let writer = try store.makeTemporary()
+        try ([1, 2, 3] as [UInt8]).withUnsafeBytes { try writer.write($0) }
+        #expect(dir.files(in: store.temporaryDirectory).count == 1)
+        writer.discard()
+        #expect(dir.files(in: store.temporaryDirectory).isEmpty)
+        #expect(dir.files(in: store.blobsDirectory).isEmpty)
+        writer.discard()  // twice is harmless
+    }
+
+    @Test func writerDeinitRemovesUnpublishedFile() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let store = try BlobStore(dataDirectory: dir.path)
+        do {
+            let writer = try store.makeTemporary()
+            try ([9] as [UInt8]).withUnsafeBytes { try writer.write($0) }
+            #expect(dir.files(in: store.temporaryDirectory).count == 1)
+        }
+        #expect(dir.files(in: store.temporaryDirectory).isEmpty)
+    }
+
+    @Test func temporariesAreDistinctAndRemovable() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let store = try BlobStore(dataDirectory: dir.path)
+        let a = try store.makeTemporary()
+        let b = try store.makeTemporary()
+        #expect(dir.files(in: store.temporaryDirectory).count == 2)
+        let idA = try store.publish(a)
+        let idB = try store.publish(b)
+        #expect(idA != idB)
+        #expect(Set(store.listBlobIDs()) == [idA, idB])
+
+        #expect(FileManager.default.createFile(atPath: store.temporaryDirectory + "/left.incoming", contents: Data([1])))
+        #expect(FileManager.default.createFile(atPath: store.temporaryDirectory + "/other", contents: Data([2])))
+        store.removeTemporaries()
+        #expect(dir.files(in: store.temporaryDirectory).isEmpty)
+        #expect(Set(store.listBlobIDs()) == [idA, idB])
+    }
+
+    @Test func outOfSpaceClassification() {
+        #expect(BlobStoreError.io(operation: "write", path: "/x", errno: ENOSPC).isOutOfSpace)
+        #expect(BlobStoreError.io(operation: "write", path: "/x", errno: EDQUOT).isOutOfSpace)
+        #expect(!BlobStoreError.io(operation: "write", path: "/x", errno: EACCES).isOutOfSpace)
+        #expect(BlobStoreError.io(operation: "write", path: "/x", errno: ENOENT).description == "write /x: No such file or directory")
+    }
+}
+
+@Suite struct RandomIDTests {
+    @Test func shapes() {
+        let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        for length in [0, 1, 92, 138] {
+            let id = RandomID.make(length: length)
+            #expect(id.count == length)
+            #expect(id.allSatisfy(alphabet.contains))
+        }
+        let ids = Set((0..<200).map { _ in RandomID.blobID() })
+        #expect(ids.count == 200)
+        for id in ids {
+            #expect(id.count == 32)
+            #expect(id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) })
+        }
+    }
+}
