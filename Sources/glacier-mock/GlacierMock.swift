@@ -10,7 +10,7 @@ struct GlacierMock: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "glacier-mock",
         abstract: "A local server that speaks the Amazon Glacier REST API (2012-06-01).",
-        subcommands: [Serve.self, TreeHashCommand.self],
+        subcommands: [Serve.self, TreeHashCommand.self, VerifyCommand.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -150,6 +150,26 @@ struct TreeHashCommand: ParsableCommand {
             }
         }
         if failed { throw ExitCode(1) }
+    }
+}
+
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Re-hash every stored part and archive and compare with its recorded tree hash. Exit 1 on any difference.")
+
+    @Option(help: "The data directory to check (GLACIER_MOCK_DATA_DIR).")
+    var dataDir: String?
+
+    func run() async throws {
+        guard let dir = dataDir ?? environment("DATA_DIR") else { throw ValidationError("--data-dir is required") }
+        guard FileManager.default.fileExists(atPath: dir + "/glacier.sqlite") else {
+            throw ValidationError("\(dir) holds no glacier-mock data (no glacier.sqlite)")
+        }
+        let report = try await Verifier.verify(dataDirectory: dir)
+        for problem in report.problems { print("MISMATCH \(problem)") }
+        print("checked \(report.checked) parts and archives: \(report.problems.isEmpty ? "all match" : "\(report.problems.count) differ")")
+        if !report.problems.isEmpty { throw ExitCode(1) }
     }
 }
 
