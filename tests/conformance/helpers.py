@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import io
+import json
 import os
 import queue
 import random
@@ -407,3 +408,74 @@ def archive_bytes_from_disk(data_dir: Path, archive_id: str) -> tuple[bytes, tup
         assert len(b) == length, f"segment {seq}: blob {blob_id} has {len(b)} bytes, row says {length}"
         chunks.append(b)
     return b"".join(chunks), rows[0]
+
+
+# --------------------------------------------------------------------------
+# single-request archives, jobs, polling, notifications
+# --------------------------------------------------------------------------
+
+def upload(client, vault: str, data: bytes, description: str | None = None,
+           account: str = "-") -> dict:
+    """UploadArchive (one request); asserts 201 and returns the response."""
+    kw = {"accountId": account, "vaultName": vault, "body": data}
+    if description is not None:
+        kw["archiveDescription"] = description
+    resp = client.upload_archive(**kw)
+    assert resp["ResponseMetadata"]["HTTPStatusCode"] == 201, resp["ResponseMetadata"]
+    return resp
+
+
+def start_job(client, vault: str, params: dict, account: str = "-") -> str:
+    """InitiateJob; asserts 202 and returns the job ID."""
+    resp = client.initiate_job(accountId=account, vaultName=vault, jobParameters=params)
+    assert resp["ResponseMetadata"]["HTTPStatusCode"] == 202, resp["ResponseMetadata"]
+    return resp["jobId"]
+
+
+def retrieval_job(client, vault: str, archive_id: str, account: str = "-", **params) -> str:
+    return start_job(client, vault, {"Type": "archive-retrieval", "ArchiveId": archive_id, **params},
+                     account=account)
+
+
+def inventory_job(client, vault: str, account: str = "-", **params) -> str:
+    return start_job(client, vault, {"Type": "inventory-retrieval", **params}, account=account)
+
+
+def describe(client, vault: str, job_id: str, account: str = "-") -> dict:
+    return client.describe_job(accountId=account, vaultName=vault, jobId=job_id)
+
+
+def job_output(client, vault: str, job_id: str, range: str | None = None,
+               account: str = "-") -> tuple[dict, bytes]:
+    """GetJobOutput; returns (response without the stream, body bytes)."""
+    kw = {"accountId": account, "vaultName": vault, "jobId": job_id}
+    if range is not None:
+        kw["range"] = range
+    resp = client.get_job_output(**kw)
+    body = resp.pop("body").read()
+    return resp, body
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.1, what: str = "condition"):
+    """Poll `predicate()` until it returns a truthy value (returned) or `timeout` passes."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        last = predicate()
+        if last:
+            return last
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what} not reached within {timeout}s (last value: {last!r})")
+        time.sleep(interval)
+
+
+def mock_notifications(endpoint: str) -> list[dict]:
+    r = requests.get(endpoint + "/_mock/notifications", timeout=HTTP_TIMEOUT)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert set(body) == {"Notifications"}, body
+    return body["Notifications"]
+
+
+def notifications_for_job(endpoint: str, job_id: str) -> list[dict]:
+    return [n for n in mock_notifications(endpoint) if json.loads(n["Message"]).get("JobId") == job_id]
