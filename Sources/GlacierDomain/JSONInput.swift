@@ -58,11 +58,12 @@ extension Timestamp {
         var millis = 0
         if b.count != 20 {
             guard b[19] == 46, b.count >= 22 else { return nil }
+            // Milliseconds straight from the first three fraction digits (padded with zeros);
+            // going through a Double loses a millisecond for values such as .007.
             let digits = b.count - 21
-            guard let frac = num(20, digits) else { return nil }
-            var f = Double(frac)
-            for _ in 0..<digits { f /= 10 }
-            millis = Int(f * 1000)
+            guard (1...9).contains(digits), num(20, digits) != nil else { return nil }
+            millis = 0
+            for i in 0..<3 { millis = millis * 10 + (i < digits ? Int(b[20 + i] - 48) : 0) }
         }
         // Days from civil (proleptic Gregorian), after H. Hinnant.
         let y = month <= 2 ? year - 1 : year

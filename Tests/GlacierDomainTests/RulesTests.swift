@@ -211,6 +211,24 @@ import Testing
         #expect(Timestamp.iso8601(1_050) == "1970-01-01T00:00:01.050Z")
     }
 
+    @Test func parseRoundTripsEveryMillisecond() {
+        // Every millisecond value of one second parses back exactly (.007 once came back as 6 ms).
+        for ms in Int64(0)..<1000 {
+            let t = 1_767_225_600_000 + ms
+            #expect(Timestamp.parseISO8601(Timestamp.iso8601(t)) == t)
+        }
+        #expect(Timestamp.parseISO8601("2026-01-01T00:00:00Z") == 1_767_225_600_000)
+        #expect(Timestamp.parseISO8601("2026-01-01T00:00:00.5Z") == 1_767_225_600_500)
+        #expect(Timestamp.parseISO8601("2026-01-01T00:00:00.123456Z") == 1_767_225_600_123)
+    }
+
+    @Test func parseRejectsMalformedDates() {
+        for bad in ["", "2026-01-01", "2026-01-01T00:00:00", "2026-13-01T00:00:00Z", "2026-01-01T00:00:00.Z",
+                    "2026-01-01T00:00:00." + String(repeating: "9", count: 40) + "Z", "2026-01-01 00:00:00Z"] {
+            #expect(Timestamp.parseISO8601(bad) == nil, "\(bad)")
+        }
+    }
+
     @Test func nowIsMillisecondsSinceEpoch() {
         let now = Timestamp.now()
         // Between 2024-01-01 and 2100-01-01.

@@ -738,6 +738,24 @@ def test_inventory_date_filters(glacier, vault):
     assert doc["ArchiveList"] == []
 
 
+@pytest.mark.parametrize("start,end", [
+    ("2026-01-01T00:00:00.006Z", "2026-01-01T00:00:00.007Z"),
+    ("2026-01-01T00:00:00.013Z", "2026-01-01T00:00:00.014Z"),
+    ("2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.001Z"),
+])
+def test_inventory_dates_one_millisecond_apart(glacier, vault, start, end):
+    """StartDate only has to be earlier than EndDate; millisecond dates are exact."""
+    job_id = inventory_job(glacier, vault, InventoryRetrievalParameters={"StartDate": start, "EndDate": end})
+    d = describe(glacier, vault, job_id)
+    assert d["InventoryRetrievalParameters"] == {"Format": "JSON", "StartDate": start, "EndDate": end}
+
+
+def test_inventory_equal_dates_400(glacier, vault):
+    t = "2026-01-01T00:00:00.007Z"
+    with expect_error("InvalidParameterValueException", 400):
+        inventory_job(glacier, vault, InventoryRetrievalParameters={"StartDate": t, "EndDate": t})
+
+
 def test_inventory_sets_last_inventory_date(glacier, vault):
     upload(glacier, vault, b"count me")
     before = glacier.describe_vault(accountId="-", vaultName=vault)
