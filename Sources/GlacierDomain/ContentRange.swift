@@ -23,6 +23,10 @@ public struct ContentRange: Sendable, Equatable {
             let first = Rules.parseDecimal(String(bounds[0])),
             let last = Rules.parseDecimal(String(bounds[1]))
         else { throw malformed }
+        // No archive reaches 10,000 parts of 4 GiB; this also keeps `length` from overflowing.
+        guard last < Rules.maxParts * Rules.maxPartSize else {
+            throw GlacierError.invalid("Content-Range '\(header.prefix(100))' lies beyond the largest possible archive (10,000 parts of 4 GiB)")
+        }
         guard first <= last else {
             throw GlacierError.invalid("Content-Range '\(header)' is empty: its last byte \(last) comes before its first byte \(first)")
         }

@@ -176,7 +176,7 @@ extension GlacierService {
     /// InventorySizeInBytes and, when `Limit` cut the list short, the next `Marker`.
     private func makeInventory(_ doc: inout JobDocument, vault: VaultKey, now: Milliseconds) async throws -> OutputSegment {
         var params = doc.InventoryRetrievalParameters ?? .init(Format: "JSON")
-        let limit = params.Limit.flatMap(Rules.parseDecimal).map { Int($0) } ?? Int.max - 1
+        let limit = Int(min(params.Limit.flatMap(Rules.parseDecimal) ?? Int64.max, 10_000_000))
         let archives = try await store.archives(
             in: vault, createdFrom: params.StartDate.flatMap(Timestamp.parseISO8601),
             createdBefore: params.EndDate.flatMap(Timestamp.parseISO8601), fromID: params.Marker, limit: limit + 1)

@@ -150,7 +150,7 @@ public final class GlacierService: Sendable {
         let (treeHash, _) = try await receive(body, length: range.length, expectedTree: expectedTree, expectedLinear: expectedLinear) { writer in
             let blobID = try blobs.publish(writer)
             let part = PartRow(uploadID: uploadID, rangeStart: range.first, length: range.length, treeHash: expectedTree.hex, blobID: blobID)
-            switch try await store.putPart(part, vault: vault.key, maxParts: Rules.maxParts) {
+            switch try await store.putPart(part, vault: vault.key, maxParts: Int(Rules.maxParts)) {
             case .stored(let replaced):
                 if let replaced { blobs.remove(replaced) }
             case .uploadGone:

@@ -6,7 +6,7 @@ public enum Rules {
     /// Largest part size: 4 GiB (Initiate Multipart Upload).
     public static let maxPartSize: Int64 = 4 << 30
     /// At most 10,000 parts per multipart upload (Upload Part).
-    public static let maxParts = 10_000
+    public static let maxParts: Int64 = 10_000
     public static let maxDescriptionLength = 1_024
 
     /// Vault names: 1–255 characters of a–z, A–Z, 0–9, '_', '-', '.' (Create Vault).

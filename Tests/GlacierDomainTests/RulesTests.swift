@@ -4,6 +4,14 @@ import Testing
 // MARK: Content-Range
 
 @Suite struct ContentRangeTests {
+    @Test func rangesBeyondAnyArchiveAreRefusedWithoutOverflow() async {
+        // last - first + 1 would overflow Int64 here; the parser must refuse, not trap.
+        await expectGlacierError(.invalidParameterValue, "largest possible archive") {
+            try ContentRange.parse("bytes 0-9223372036854775807/*")
+        }
+        await expectGlacierError(.invalidParameterValue) { try ContentRange.parse("bytes 0-42949672960000/*") }
+    }
+
     @Test func parsesTheDocumentedForm() throws {
         let r = try ContentRange.parse("bytes 0-1048575/*")
         #expect(r == ContentRange(first: 0, last: 1_048_575))
