@@ -7,11 +7,16 @@
 - vault:         a freshly created vault (name) on the session server
 - fresh_server:  factory starting extra servers on their own data dir; each can
                  .stop() (SIGTERM) and .start()/.restart() on the same dir
+- aws:           runs `aws glacier ...` against the session server, returns parsed JSON
 """
 
 from __future__ import annotations
 
 import itertools
+import subprocess
+import shutil
+import os
+import json
 import sys
 import uuid
 from pathlib import Path
@@ -100,3 +105,38 @@ def fresh_server(glacier_bin, tmp_path):
     yield factory
     for srv in servers:
         srv.close()
+
+
+# The AWS CLI, run against the session server with throwaway credentials.
+@pytest.fixture(scope="module")
+def aws_bin():
+    path = shutil.which("aws")
+    if path is None:
+        pytest.fail("the AWS CLI (`aws`) is not on PATH; pip install -r requirements-test.txt",
+                    pytrace=False)
+    return path
+
+
+@pytest.fixture
+def aws(aws_bin, endpoint, tmp_path):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("AWS_") and not k.startswith("GLACIER_MOCK_")}
+    env.update({
+        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "secret",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
+        "AWS_MAX_ATTEMPTS": "1",
+        "AWS_RETRY_MODE": "standard",
+    })
+
+    def run(*args, check=True):
+        cmd = [aws_bin, "--endpoint-url", endpoint, "--output", "json", "glacier", *args]
+        p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+        if check:
+            assert p.returncode == 0, f"{cmd} failed ({p.returncode}):\n{p.stderr}"
+            return json.loads(p.stdout) if p.stdout.strip() else None
+        return p
+
+    return run

@@ -12,38 +12,6 @@ import pytest
 from helpers import DEFAULT_ACCOUNT, MIB, ISO_RE, blob, tree_hash
 
 
-@pytest.fixture(scope="module")
-def aws_bin():
-    path = shutil.which("aws")
-    if path is None:
-        pytest.fail("the AWS CLI (`aws`) is not on PATH; pip install -r requirements-test.txt",
-                    pytrace=False)
-    return path
-
-
-@pytest.fixture
-def aws(aws_bin, endpoint, tmp_path):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("AWS_") and not k.startswith("GLACIER_MOCK_")}
-    env.update({
-        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
-        "AWS_SECRET_ACCESS_KEY": "secret",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
-        "AWS_MAX_ATTEMPTS": "1",
-        "AWS_RETRY_MODE": "standard",
-    })
-
-    def run(*args, check=True):
-        cmd = [aws_bin, "--endpoint-url", endpoint, "--output", "json", "glacier", *args]
-        p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
-        if check:
-            assert p.returncode == 0, f"{cmd} failed ({p.returncode}):\n{p.stderr}"
-            return json.loads(p.stdout) if p.stdout.strip() else None
-        return p
-
-    return run
 
 
 def test_cli_full_multipart_flow(aws, vault_name, tmp_path):
