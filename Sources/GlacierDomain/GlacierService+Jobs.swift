@@ -98,17 +98,18 @@ extension GlacierService {
     func rangeTreeHash(segments: [OutputSegment], start: Int64, length: Int64, total: Int64, wholeHash: String?) throws -> String? {
         if start == 0 && length == total, let wholeHash { return wholeHash }
         guard TreeHashAlignment.isAligned(start: start, endInclusive: start + length - 1, total: total) else { return nil }
+        // Whole segments inside the range: segments other than the last are whole parts
+        // (1 MiB × 2^n), so when they fill the range their hashes compose.
         var offset: Int64 = 0
         var covered: [SHA256Digest] = []
+        var coveredLength: Int64 = 0
         for s in segments {
-            if offset >= start && offset + s.length <= start + length, let d = SHA256Digest(hex: s.treeHash) { covered.append(d) }
+            if offset >= start && offset + s.length <= start + length, let d = SHA256Digest(hex: s.treeHash) {
+                covered.append(d)
+                coveredLength += s.length
+            }
             offset += s.length
         }
-        let coveredLength = segments.reduce(into: (Int64(0), Int64(0))) { acc, s in
-            if acc.1 >= start && acc.1 + s.length <= start + length { acc.0 += s.length }
-            acc.1 += s.length
-        }.0
-        // Segments other than the last are whole parts (1 MiB × 2^n), so composing works.
         if coveredLength == length && !covered.isEmpty { return TreeHash.combine(covered).hex }
         let hasher = TreeHasher()
         for piece in pieces(of: segments, from: start, length: length) {
@@ -134,12 +135,22 @@ extension GlacierService {
 
     // MARK: Completion
 
-    /// Completes every job whose delay has passed and drops expired jobs. Called before
-    /// every job read and by the server's ticker.
+    /// Completes every job whose delay has passed and deletes expired jobs with their
+    /// output. Run by the server's ticker.
     public func completeDueJobs() async throws {
         let now = Timestamp.now()
-        for row in try await store.pendingJobs(dueBy: now) { try await complete(row) }
+        try await completeDue(now)
         try await store.deleteJobs(completedBefore: now - options.jobExpiry).forEach(blobs.remove)
+    }
+
+    /// Before a job read: completes jobs whose delay has passed (a read-only query when none
+    /// is due). Expired jobs are hidden by `isExpired` until the ticker deletes them.
+    private func completeDue(_ now: Milliseconds) async throws {
+        for row in try await store.pendingJobs(dueBy: now) { try await complete(row) }
+    }
+
+    private func isExpired(_ row: JobRow, now: Milliseconds) -> Bool {
+        row.completedAt.map { $0 < now - options.jobExpiry } ?? false
     }
 
     /// `POST /_mock/jobs/complete`: completes every pending job now. Returns how many.
@@ -223,8 +234,9 @@ extension GlacierService {
 
     func findJob(_ caller: Caller, vaultName: String, jobID: String) async throws -> (JobRow, JobDocument) {
         let vault = try vaultRef(caller, vaultName)
-        try await completeDueJobs()
-        guard let row = try await store.job(id: jobID, in: vault.key) else {
+        let now = Timestamp.now()
+        try await completeDue(now)
+        guard let row = try await store.job(id: jobID, in: vault.key), !isExpired(row, now: now) else {
             if try await store.vault(vault.key) == nil { throw GlacierError.vaultNotFound(vault) }
             throw GlacierError(.resourceNotFound, "Job not found for ID: \(jobID.prefix(200)) in vault \(vault.arn) (unknown, or expired)")
         }
@@ -245,8 +257,10 @@ extension GlacierService {
             throw GlacierError.invalid("statuscode must be InProgress, Succeeded or Failed; got '\(statusCode.prefix(40))'")
         }
         guard try await store.vault(vault.key) != nil else { throw GlacierError.vaultNotFound(vault) }
-        try await completeDueJobs()
-        let all = try await store.jobs(in: vault.key).compactMap { try? JobDocument.decode($0.document) }.filter { doc in
+        let now = Timestamp.now()
+        try await completeDue(now)
+        let live = try await store.jobs(in: vault.key).filter { !isExpired($0, now: now) }
+        let all = live.compactMap { try? JobDocument.decode($0.document) }.filter { doc in
             (completed == nil || String(doc.Completed) == completed) && (statusCode == nil || doc.StatusCode == statusCode)
         }
         var start = 0

@@ -14,9 +14,7 @@ enum ArchiveAndJobHandlers {
                 contentSHA256: input.request.headers[.amzContentSHA256], contentLength: input.contentLength)
             let (vault, archive) = try await service.uploadArchive(
                 context.caller, vaultName: input.path("vaultName"), headers: headers, body: input.body)
-            return OperationOutput(headers: [
-                "location": "\(vault.location)/archives/\(archive.id)", "archiveId": archive.id, "checksum": archive.treeHash,
-            ])
+            return .archiveCreated(vault, archive)
         }
         table[.deleteArchive] = { input, context in
             try await service.deleteArchive(context.caller, vaultName: input.path("vaultName"), archiveID: input.path("archiveId"))

@@ -29,9 +29,7 @@ enum MultipartHandlers {
             let (vault, archive) = try await service.completeMultipartUpload(
                 context.caller, vaultName: input.path("vaultName"), uploadID: input.path("uploadId"),
                 archiveSize: input.value("archiveSize"), treeHash: input.value("checksum"))
-            return OperationOutput(headers: [
-                "location": "\(vault.location)/archives/\(archive.id)", "archiveId": archive.id, "checksum": archive.treeHash,
-            ])
+            return .archiveCreated(vault, archive)
         }
         table[.abortMultipartUpload] = { input, context in
             try await service.abortMultipartUpload(context.caller, vaultName: input.path("vaultName"), uploadID: input.path("uploadId"))
@@ -72,6 +70,15 @@ enum MultipartHandlers {
                 })),
             ]))
         }
+    }
+}
+
+extension OperationOutput {
+    /// UploadArchive's and CompleteMultipartUpload's answer: where the archive lives, its ID and tree hash.
+    static func archiveCreated(_ vault: VaultRef, _ archive: ArchiveRow) -> OperationOutput {
+        OperationOutput(headers: [
+            "location": "\(vault.location)/archives/\(archive.id)", "archiveId": archive.id, "checksum": archive.treeHash,
+        ])
     }
 }
 
