@@ -55,12 +55,22 @@ wait "$load_pid"; load_pid=""
 cat "$load_log"
 
 demangle() { if command -v swift >/dev/null; then swift demangle --simplified; else cat; fi; }
+# Addresses perf cannot name (libcrypto exports no symbol for its SHA-NI block function,
+# sha256_block_data_order_shaext) are summed per shared object instead of listed one by one.
+collapse() {
+  awk '/^ *[0-9.]+%/ { if ($4 ~ /^0x/) { pct = $1; sub("%", "", pct); un[$2] += pct; next } }
+       { print }
+       END { for (d in un) printf "%9.2f%%  %-28s [.] (unnamed addresses%s)\n", un[d], d, (d ~ /libcrypto/ ? ": SHA-256 block function, SHA-NI" : "") }' \
+    | sort -t% -k1 -gr
+}
 {
   echo "# perf: glacier-mock under '$mode' for ${seconds}s ($(grep -v ready "$load_log" | tail -1))"
-  echo "## by symbol (self time)"
-  perf report -i "bench/out/perf-$mode.data" --stdio --no-children --sort symbol -g none --percent-limit 0.5 2>/dev/null | grep -v '^$'
   echo "## by shared object"
-  perf report -i "bench/out/perf-$mode.data" --stdio --no-children --sort dso -g none 2>/dev/null | grep -v '^#' | grep -v '^$'
+  perf report -i "bench/out/perf-$mode.data" --stdio --no-children --sort dso -g none 2>/dev/null \
+    | grep -v '^#' | grep -v '^$' | sed -E 's/ +$//'
+  echo "## by symbol (self time, >= 0.3 %)"
+  perf report -i "bench/out/perf-$mode.data" --stdio --no-children --sort dso,symbol -g none 2>/dev/null \
+    | grep -v '^#' | grep -v '^$' | sed -E 's/ {2,}-? +-? *$//' | collapse | awk '{ p = $1; sub("%", "", p); if (p + 0 >= 0.3) print }'
 } | demangle > "bench/out/perf-$mode.txt"
 if [ "$callgraph" != none ]; then
   perf report -i "bench/out/perf-$mode.data" --stdio --no-children --sort symbol -g caller,0.5,callee --percent-limit 2 2>/dev/null \

@@ -789,7 +789,7 @@ def write_report(path: str, runs: list[dict], meta: dict):
     add("- **6.** The server is restarted on a data directory holding the 1 GiB archive, its job and an upload with "
         "1 GiB part size; idle RSS is read 0.5 s after a health request; VmHWM is reset (`clear_refs` 5) and VmRSS "
         "sampled every 10 ms while the 1 GiB part and the 1 GiB output stream at once; peak = max(VmHWM, samples).")
-    add(f"- **7.** Time from `Popen` to the first accepted TCP connect (connects tried back to back), median of "
+    add(f"- **7.** Time from `Popen` to the first accepted TCP connect (tried every 0.5 ms), median of "
         f"{STARTS} starts per run; the 100,000 archives were uploaded through UploadArchive once and are cached in "
         f"bench/.cache/ (keyed by the binary's SQLite schema).")
     add("")
