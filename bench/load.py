@@ -4,12 +4,15 @@
     python3 bench/load.py upload   --port P [--seconds 10] [--part-mib 8] [--conns 1]
     python3 bench/load.py archive  --port P [--seconds 10] [--part-mib 8]
     python3 bench/load.py joboutput --port P [--seconds 10] [--gib 1]
-    python3 bench/load.py describe --port P [--seconds 10]     (keep-alive GET loop; use wrk for rates)
+    python3 bench/load.py describe --port P [--seconds 10]     (wrk -t2 -c8: DescribeVault)
+    python3 bench/load.py listparts --port P [--seconds 10]    (wrk -t2 -c8: ListParts of 50 parts)
 
 Same client as bench/run.py: precomputed bodies and hashes, raw keep-alive sockets.
 """
 import argparse
 import os
+import re
+import subprocess
 import sys
 import time
 
@@ -20,7 +23,7 @@ from gmclient import MiB, Conn, Payload  # noqa: E402
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["upload", "archive", "joboutput", "describe"])
+    ap.add_argument("mode", choices=["upload", "archive", "joboutput", "describe", "listparts"])
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--part-mib", type=int, default=8)
@@ -66,15 +69,22 @@ def main():
         while time.perf_counter() < t0 + a.seconds:
             done += c.check(200, "GET", path, discard=True).length
     else:
+        path = f"/-/vaults/{g.VAULT}"
+        if a.mode == "listparts":
+            p1 = Payload(MiB)
+            uid = g.initiate_upload(c, MiB)
+            for i in range(50):
+                g.upload_part(c, uid, p1, i * MiB)
+            path += f"/multipart-uploads/{uid}"
         print("ready", flush=True)
-        t0 = time.perf_counter()
-        while time.perf_counter() < t0 + a.seconds:
-            c.check(200, "GET", f"/-/vaults/{g.VAULT}")
-            done += 1
+        out = subprocess.run(["wrk", "-t2", "-c8", f"-d{int(a.seconds)}s", "--latency",
+                              f"http://127.0.0.1:{a.port}{path}"], capture_output=True, text=True).stdout
+        print(out)
+        m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+        print(f"{a.mode}: {m.group(1) if m else '?'} requests/s")
+        return
     dt = time.perf_counter() - t0
-    unit = "requests" if a.mode == "describe" else "MB"
-    amount = done if a.mode == "describe" else done / 1e6
-    print(f"{a.mode}: {amount:.0f} {unit} in {dt:.1f} s = {amount / dt:.0f} {unit}/s")
+    print(f"{a.mode}: {done / 1e6:.0f} MB in {dt:.1f} s = {done / 1e6 / dt:.0f} MB/s")
 
 
 if __name__ == "__main__":

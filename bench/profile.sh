@@ -2,7 +2,7 @@
 # Profiles the release server under one load with `perf record`, then prints where its time
 # went (symbols demangled with `swift demangle`).
 #
-#   bench/profile.sh upload|archive|joboutput|describe [SECONDS] [-- load.py options]
+#   bench/profile.sh upload|archive|joboutput|describe|listparts [SECONDS] [-- load.py options]
 #
 # Environment: BIN (default .build/release/glacier-mock), CALLGRAPH (perf --call-graph mode:
 # fp (default), dwarf for Swift frames without frame pointers, or none), PERF_EVENT
@@ -11,7 +11,7 @@
 # and bench/out/perf-MODE-callers.txt (call graphs) when CALLGRAPH is not none.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mode=${1:?usage: bench/profile.sh upload|archive|joboutput|describe [SECONDS] [-- load.py options]}
+mode=${1:?usage: bench/profile.sh upload|archive|joboutput|describe|listparts [SECONDS] [-- load.py options]}
 shift
 seconds=10
 if [ $# -gt 0 ] && [ "$1" != "--" ]; then seconds=$1; shift; fi

@@ -49,6 +49,7 @@ SECONDS = 2.0 if QUICK else 5.0         # each throughput loop
 WRK_SECONDS = 3 if QUICK else 10        # each wrk measurement
 SSL_SECONDS = 1 if QUICK else 3         # openssl speed in each run
 STARTS = 3 if QUICK else 7              # start-ups per data directory per run
+COMPLETES = 1 if QUICK else 3           # 1000-part uploads completed per run (100-part: always 3)
 SEED_ARCHIVES = 100_000
 
 
@@ -386,11 +387,14 @@ def drv_gm(run: Run) -> dict:
             c.check(204, "DELETE", f"/-/vaults/{g.VAULT}/archives/{a}")
             return t_parts, t_complete
         c100 = [complete(100)[1] for _ in range(3)]
-        t_parts, t_complete = complete(1000)
+        c1000 = [complete(1000) for _ in range(COMPLETES)]
+        t_parts = statistics.median(t for t, _ in c1000)
+        t_complete = statistics.median(t for _, t in c1000)
         out["complete"] = {"parts_1000_s": t_parts, "complete_1000_ms": t_complete * 1e3,
-                           "complete_100_ms": statistics.median(c100) * 1e3}
-        log(f"  Complete: 1000 parts uploaded in {t_parts:.2f} s, completed in {t_complete * 1e3:.1f} ms; "
-            f"100 parts completed in {statistics.median(c100) * 1e3:.1f} ms")
+                           "complete_100_ms": statistics.median(c100) * 1e3,
+                           "all_1000_ms": [t * 1e3 for _, t in c1000], "all_100_ms": [t * 1e3 for t in c100]}
+        log(f"  Complete: 1000 parts uploaded in {t_parts:.2f} s, completed in {t_complete * 1e3:.1f} ms "
+            f"({', '.join(f'{t * 1e3:.0f}' for _, t in c1000)}); 100 parts completed in {statistics.median(c100) * 1e3:.1f} ms")
 
         # 5. GetJobOutput of a 1 GiB archive (8 × 128 MiB parts, as it is in page cache)
         block = Payload(128 * MiB, unique=0)
@@ -782,8 +786,9 @@ def write_report(path: str, runs: list[dict], meta: dict):
         f"header so it routes it to Glacier); it stores the body in memory, keyed by its MD5, so the store does not grow.")
     add(f"- **3.** `wrk -t2 -c8 -d{WRK_SECONDS}s --latency`; moto has no multipart uploads, so ListParts is compared with "
         f"moto's DescribeVault.")
-    add("- **4.** 1000 parts of 1 MiB uploaded one after the other on one connection, then one Complete; "
-        "the 100-part figure is the median of three uploads.")
+    add(f"- **4.** 1000 parts of 1 MiB uploaded one after the other on one connection, then one Complete, timed "
+        f"separately; median of {COMPLETES} such uploads per run (the 100-part figure: median of three). The Complete "
+        f"time includes whatever SQLite does in that commit (a WAL checkpoint may fall into it).")
     add("- **5.** An archive of 8 × 128 MiB parts, one retrieval job, its output read whole with `recv_into` into one "
         "reusable 4 MiB buffer; best of two reads (the blob files are in the page cache).")
     add("- **6.** The server is restarted on a data directory holding the 1 GiB archive, its job and an upload with "
