@@ -1,6 +1,7 @@
 import GlacierDomain
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 
@@ -35,9 +36,17 @@ public enum GlacierServer {
         service: GlacierService, options: ServerOptions, logger: Logger,
         onListening: @escaping @Sendable (String, Int) async -> Void
     ) -> some ApplicationProtocol {
-        Application(
+        let limits = options.limits
+        let counter = ConnectionCounter()
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ConnectionGuard(limits: limits, counter: counter), ExpectContinueHandler()],
+            idleTimeout: limits.idleTimeout,
+            httpDecoderConfiguration: .init(
+                maxHeaderFieldSize: limits.maxHeaderFieldSize, maxHeaderListSize: limits.maxHeaderListSize,
+                maxHeaderFieldCount: limits.maxHeaderFieldCount))
+        return Application(
             router: router(service: service, options: options),
-            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
+            server: .http1(configuration: http1),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
             onServerRunning: { channel in
                 let address = channel.localAddress

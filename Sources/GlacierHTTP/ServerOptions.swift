@@ -6,6 +6,8 @@ public struct ServerOptions: Sendable {
     public var defaultRegion: String = "us-east-1"
     /// Account when the access key ID is not a 12-digit account ID.
     public var defaultAccountID: String = "123456789012"
+    /// Connection count, header size, URI length and timeouts.
+    public var limits = ConnectionLimits()
 
     public init() {}
 }

@@ -22,14 +22,18 @@ struct ErrorMiddleware: RouterMiddleware {
     }
 
     static func response(for error: GlacierError) -> Response {
-        let body = JSONWriter.object([
+        Response(
+            status: HTTPResponse.Status(code: error.status),
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: body(for: error)))
+    }
+
+    /// Glacier's error body: `{"code": …, "message": …, "type": "Client" | "Server"}`.
+    static func body(for error: GlacierError) -> ByteBuffer {
+        ByteBuffer(string: JSONWriter.object([
             ("code", .string(error.code.rawValue)),
             ("message", .string(error.message)),
             ("type", .string(error.code.type)),
-        ])
-        return Response(
-            status: HTTPResponse.Status(code: error.status),
-            headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(string: body)))
+        ]))
     }
 }

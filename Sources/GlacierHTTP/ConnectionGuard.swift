@@ -1,0 +1,211 @@
+import GlacierDomain
+import HTTPTypes
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import Synchronization
+
+/// Limits that keep one misbehaving client from hurting the others.
+public struct ConnectionLimits: Sendable {
+    /// Most connections open at once; one more gets 503 ServiceUnavailableException and is closed.
+    public var maxConnections: Int = 512
+    /// A connection with no complete request head, or a request that makes no progress,
+    /// for this long is closed (Hummingbird's idle timeout; catches slow headers).
+    public var idleTimeout: TimeAmount = .seconds(60)
+    /// A request body that delivers nothing for this long, or less than `minimumBodyRate`
+    /// on average once this long has passed, gets 408 RequestTimeoutException and the
+    /// connection is closed (catches slowly trickled bodies).
+    public var bodyTimeout: TimeAmount = .seconds(20)
+    public var minimumBodyRate: Int = 1024
+    /// Request line and header block limits, enforced by the HTTP decoder.
+    public var maxHeaderFieldSize: Int = 16 * 1024
+    public var maxHeaderListSize: Int = 32 * 1024
+    public var maxHeaderFieldCount: Int = 100
+    /// Longest request target (path and query) accepted.
+    public var maxURILength: Int = 8 * 1024
+
+    public init() {}
+}
+
+/// Open-connection count shared by every connection's guard.
+final class ConnectionCounter: Sendable {
+    let open = Atomic<Int>(0)
+}
+
+/// One per connection, after the HTTP/1 codec. It
+/// - refuses connections beyond `maxConnections` with 503 ServiceUnavailableException,
+/// - answers a malformed or oversized request head with a Glacier JSON error and closes,
+/// - times out request bodies that stall or trickle (408 RequestTimeoutException),
+/// - closes the connection after a response sent before its request body was read to
+///   the end (a rejected upload), instead of letting the server drain gigabytes it refused.
+final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private let limits: ConnectionLimits
+    private let counter: ConnectionCounter
+    private var counted = false
+    private var refused = false
+    /// A request head arrived and its `.end` has not.
+    private var readingBody = false
+    /// The final (non-1xx) response head of the current request has been written.
+    private var responding = false
+    private var bodyStarted = NIODeadline.now()
+    private var lastBodyByte = NIODeadline.now()
+    private var bodyBytes = 0
+    private var timer: Scheduled<Void>?
+
+    init(limits: ConnectionLimits, counter: ConnectionCounter) {
+        self.limits = limits
+        self.counter = counter
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { opened() }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        opened()
+        context.fireChannelActive()
+    }
+
+    private func opened() {
+        guard !counted else { return }
+        counted = true
+        let now = counter.open.add(1, ordering: .relaxed).newValue
+        refused = now > limits.maxConnections
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closed()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        closed()
+    }
+
+    private func closed() {
+        timer?.cancel()
+        timer = nil
+        if counted {
+            counted = false
+            counter.open.subtract(1, ordering: .relaxed)
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        if refused {
+            // Answer the first request and close; nothing reaches the application.
+            if case .head = part {
+                reject(context, GlacierError(
+                    .serviceUnavailable,
+                    "glacier-mock already serves \(limits.maxConnections) connections, its limit (--max-connections); retry later"))
+            }
+            return
+        }
+        switch part {
+        case .head(let head):
+            if let path = head.path, path.utf8.count > limits.maxURILength {
+                reject(context, GlacierError.invalid(
+                    "The request URI is \(path.utf8.count) bytes; glacier-mock accepts at most \(limits.maxURILength)"))
+                return
+            }
+            readingBody = true
+            responding = false
+            bodyBytes = 0
+            bodyStarted = .now()
+            lastBodyByte = bodyStarted
+            scheduleBodyCheck(context)
+        case .body(let buffer):
+            bodyBytes += buffer.readableBytes
+            lastBodyByte = .now()
+        case .end:
+            readingBody = false
+            timer?.cancel()
+            timer = nil
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head(var head) where head.status.kind != .informational:
+            responding = true
+            if readingBody {
+                // The body was refused before it was read: close rather than drain it.
+                head.headerFields[.connection] = "close"
+                context.write(wrapOutboundOut(.head(head)), promise: promise)
+                return
+            }
+            context.write(data, promise: promise)
+        case .end where readingBody:
+            context.writeAndFlush(data, promise: promise)
+            context.close(promise: nil)
+        default:
+            context.write(data, promise: promise)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parseError = error as? HTTPParserError else {
+            context.fireErrorCaught(error)
+            return
+        }
+        let message: String
+        switch parseError {
+        case .headerOverflow:
+            message = "The request head is larger than glacier-mock accepts (\(limits.maxHeaderFieldSize) bytes per header, \(limits.maxHeaderListSize) in all, \(limits.maxHeaderFieldCount) fields)"
+        case .invalidURL:
+            message = "The request target is not a valid URI"
+        default:
+            message = "The request is not well-formed HTTP/1.1 (\(parseError))"
+        }
+        if responding {
+            context.close(promise: nil)
+        } else {
+            reject(context, GlacierError.invalid(message))
+        }
+    }
+
+    private func scheduleBodyCheck(_ context: ChannelHandlerContext) {
+        timer?.cancel()
+        let interval = TimeAmount.milliseconds(min(1000, max(50, limits.bodyTimeout.nanoseconds / 4_000_000)))
+        timer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: interval) { [self] in
+            timer = nil
+            guard readingBody, !responding else { return }
+            let now = NIODeadline.now()
+            let elapsed = now - bodyStarted
+            let stalled = now - lastBodyByte >= limits.bodyTimeout
+            let slow = elapsed >= limits.bodyTimeout
+                && Double(bodyBytes) < Double(limits.minimumBodyRate) * Double(elapsed.nanoseconds) / 1e9
+            if stalled || slow {
+                reject(context, GlacierError(
+                    .requestTimeout,
+                    "The request body arrived too slowly (\(bodyBytes) bytes in \(elapsed.nanoseconds / 1_000_000) ms; at least \(limits.minimumBodyRate) bytes/s and no pause of \(limits.bodyTimeout.nanoseconds / 1_000_000_000) s); the connection is closed"))
+            } else {
+                scheduleBodyCheck(context)
+            }
+        }
+    }
+
+    /// Writes a Glacier JSON error with `Connection: close` and closes the connection.
+    private func reject(_ context: ChannelHandlerContext, _ error: GlacierError) {
+        timer?.cancel()
+        timer = nil
+        readingBody = false
+        responding = true
+        let body = ErrorMiddleware.body(for: error)
+        var head = HTTPResponse(status: .init(code: error.status))
+        head.headerFields[.contentType] = "application/json"
+        head.headerFields[.contentLength] = String(body.readableBytes)
+        head.headerFields[.connection] = "close"
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(body)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        context.close(promise: nil)
+    }
+}
