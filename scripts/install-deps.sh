@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what glacier-mock needs to build and test, only when it is missing:
-#   - Debian packages: libssl-dev (libcrypto for SHA-256), libsqlite3-dev (GRDB), pkg-config, curl
+#   - Debian packages: libssl-dev (libcrypto for SHA-256), libsqlite3-dev (GRDB), pkg-config, curl,
+#     strace (the --fsync test traces the server's system calls)
 #   - Python packages for the conformance tests: requirements-test.txt
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,7 @@ pkg-config --exists libcrypto 2>/dev/null || missing+=(libssl-dev)
 [ -f /usr/include/sqlite3.h ] || missing+=(libsqlite3-dev)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v curl >/dev/null || missing+=(curl)
+if [ "${1:-}" = "--with-tests" ]; then command -v strace >/dev/null || missing+=(strace); fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -31,8 +31,8 @@ public final class GlacierService: Sendable {
         self.dataDirectory = dataDirectory
         self.logger = logger
         self.options = options
-        blobs = try BlobStore(dataDirectory: dataDirectory)
-        store = try MetadataStore(path: dataDirectory + "/glacier.sqlite")
+        blobs = try BlobStore(dataDirectory: dataDirectory, durable: options.fsync)
+        store = try MetadataStore(path: dataDirectory + "/glacier.sqlite", durable: options.fsync)
         blobs.removeTemporaries()
         let referenced = try await store.referencedBlobIDs()
         for id in blobs.listBlobIDs() where !referenced.contains(id) {
@@ -173,7 +173,7 @@ public final class GlacierService: Sendable {
         let writer: BlobWriter
         do { writer = try blobs.makeTemporary() } catch let e as BlobStoreError { throw Self.storageError(e) }
         defer { writer.discard() }
-        let hasher = PayloadHasher()
+        let hasher = PayloadHasher(expectedLength: length)
         do {
             for try await chunk in body {
                 try chunk.withUnsafeReadableBytes { bytes in

@@ -38,6 +38,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Account for access keys that are not 12-digit account IDs (GLACIER_MOCK_ACCOUNT_ID). Default 123456789012.")
     var accountId: String?
 
+    @Flag(help: "Sync part and archive files, directories and SQLite commits to disk before acknowledging (GLACIER_MOCK_FSYNC=1). Survives power loss; slower.")
+    var fsync = false
+
+    @Option(help: "Most connections open at once; more get 500 ServiceUnavailableException (GLACIER_MOCK_MAX_CONNECTIONS). Default 512.")
+    var maxConnections: Int?
+
+    @Option(help: "Close a connection idle (no request, or no progress) this long, e.g. 60s (GLACIER_MOCK_IDLE_TIMEOUT). Default 60s.")
+    var idleTimeout: String?
+
+    @Option(help: "Answer 408 RequestTimeoutException when a request body pauses this long, or averages under 1 KiB/s after it, e.g. 20s (GLACIER_MOCK_BODY_TIMEOUT). Default 20s.")
+    var bodyTimeout: String?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical (GLACIER_MOCK_LOG_LEVEL). Default info.")
     var logLevel: String?
 
@@ -74,6 +86,17 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--account-id must be 12 digits; got \(options.defaultAccountID)")
         }
 
+        if let n = maxConnections ?? environment("MAX_CONNECTIONS").map({ Int($0) ?? 0 }) {
+            guard n >= 1 else { throw ValidationError("--max-connections must be a positive number") }
+            options.limits.maxConnections = n
+        }
+        if let ms = try Self.duration("--idle-timeout", idleTimeout ?? environment("IDLE_TIMEOUT")) {
+            options.limits.idleTimeout = .milliseconds(ms)
+        }
+        if let ms = try Self.duration("--body-timeout", bodyTimeout ?? environment("BODY_TIMEOUT")) {
+            options.limits.bodyTimeout = .milliseconds(ms)
+        }
+
         let requestedDataDir = dataDir ?? environment("DATA_DIR")
         let directory = try requestedDataDir ?? Self.makeTemporaryDirectory()
         defer {
@@ -83,6 +106,7 @@ struct Serve: AsyncParsableCommand {
         logger.info("data directory: \(directory)\(requestedDataDir == nil ? " (temporary, removed on exit)" : "")")
 
         var serviceOptions = ServiceOptions()
+        serviceOptions.fsync = fsync || ["1", "true", "yes"].contains(environment("FSYNC")?.lowercased() ?? "")
         do {
             if let spec = jobDelay ?? environment("JOB_DELAY") { serviceOptions.jobDelay = try ServiceOptions.parseJobDelays(spec) }
         } catch let error as GlacierError {
@@ -119,6 +143,15 @@ struct Serve: AsyncParsableCommand {
         }
         try await app.runService()
         logger.info("stopped")
+    }
+
+    /// Parses an optional duration option such as 60s, 2m or 500ms into milliseconds.
+    static func duration(_ name: String, _ spec: String?) throws -> Int64? {
+        guard let spec else { return nil }
+        guard let ms = ServiceOptions.parseDuration(spec), ms > 0 else {
+            throw ValidationError("\(name) must be a duration such as 60s, 2m or 500ms; got \(spec)")
+        }
+        return ms
     }
 
     static func makeTemporaryDirectory() throws -> String {
