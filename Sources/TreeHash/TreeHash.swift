@@ -89,20 +89,31 @@ public final class TreeHasher {
 
 /// Feeds each incoming buffer once to both hashes Glacier checks on an upload:
 /// the tree hash (`x-amz-sha256-tree-hash`) and the linear hash (`x-amz-content-sha256`).
+///
+/// A payload of at most one leaf (1 MiB) has a tree hash equal to its SHA-256, so when the
+/// expected length says so it is hashed once, not twice (half the work for 1 MiB parts and
+/// small archives).
 public final class PayloadHasher {
     private let linear = SHA256Hasher()
-    private let tree = TreeHasher()
+    private let tree: TreeHasher?
+    public private(set) var byteCount = 0
 
-    public init() {}
-
-    public var byteCount: Int { tree.byteCount }
+    /// `expectedLength`: the payload's declared size, when known; callers reject bodies
+    /// longer than declared before feeding them here.
+    public init(expectedLength: Int64? = nil) {
+        tree = (expectedLength.map { $0 <= Int64(TreeHash.leafSize) } ?? false) ? nil : TreeHasher()
+    }
 
     public func update(_ bytes: UnsafeRawBufferPointer) {
+        byteCount += bytes.count
         linear.update(bytes)
-        tree.update(bytes)
+        tree?.update(bytes)
     }
 
     public func finalize() -> (treeHash: SHA256Digest, linearHash: SHA256Digest) {
-        (tree.finalize(), linear.finalize())
+        let linearHash = linear.finalize()
+        if let tree { return (tree.finalize(), linearHash) }
+        precondition(byteCount <= TreeHash.leafSize, "PayloadHasher fed more than the one leaf it was told to expect")
+        return (linearHash, linearHash)
     }
 }

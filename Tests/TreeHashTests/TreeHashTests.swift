@@ -114,10 +114,12 @@ let mib = 1 << 20
         }
     }
 
-    @Test func payloadHasherGivesBothHashesForEveryVector() throws {
+    /// With and without the declared length (which lets a one-leaf payload be hashed once).
+    @Test(arguments: [false, true])
+    func payloadHasherGivesBothHashesForEveryVector(declared: Bool) throws {
         for v in try Fixture.load().vectors {
             let data = Fixture.content(v.size)
-            let hasher = PayloadHasher()
+            let hasher = PayloadHasher(expectedLength: declared ? Int64(v.size) : nil)
             feed(data, chunkSizes: [65536 + 3, 7, mib + 1]) { hasher.update($0) }
             #expect(hasher.byteCount == v.size, "\(v)")
             let (tree, linear) = hasher.finalize()
