@@ -3,6 +3,7 @@ import HTTPTypes
 import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
 import Synchronization
 
 /// Limits that keep one misbehaving client from hurting the others.
@@ -64,6 +65,11 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         if context.channel.isActive { opened() }
+        // Job output goes out as file regions: the swap happens below the HTTP-types codec.
+        let pipeline = context.pipeline.syncOperations
+        if let codec = try? pipeline.handler(type: HTTP1ToHTTPServerCodec.self) {
+            try? pipeline.addHandler(FileRegionHandler(), position: .before(codec))
+        }
     }
 
     func channelActive(context: ChannelHandlerContext) {
