@@ -1,7 +1,10 @@
-"""`--fsync` (issue #5, nothing lost): before an upload becomes visible its file is synced, then
-renamed into blobs/, then the blobs/ directory is synced, and SQLite syncs its WAL at commit.
-Checked by tracing the server's system calls with strace; without the flag none of the upload's
-files is synced."""
+"""Properties checked by tracing the server's system calls with strace.
+
+- `--fsync` (issue #5, nothing lost): before an upload becomes visible its file is synced, then
+  renamed into blobs/, then the blobs/ directory is synced, and SQLite syncs its WAL at commit;
+  without the flag none of the upload's files is synced.
+- GetJobOutput (issue #4): the archive's bytes go out with sendfile(2) from the blob file, not
+  through read/write copies in user space."""
 
 from __future__ import annotations
 
@@ -21,23 +24,32 @@ pytestmark = pytest.mark.skipif(shutil.which("strace") is None,
 TRACED = "trace=fsync,fdatasync,rename,renameat,renameat2"
 
 
-def traced_upload(fresh_server, tmp_path, args):
+def start_traced(fresh_server, tmp_path, args, traced=TRACED):
     trace = tmp_path / "strace.out"
     srv = fresh_server(args=args, start=False)
-    srv.start(command=["strace", "-f", "-y", "-e", TRACED, "-o", str(trace), *srv.command()])
-    glacier = make_client(srv.endpoint)
-    glacier.create_vault(accountId="-", vaultName="durable")
-    body = bytes(range(256)) * 8192  # 2 MiB: two leaves
-    resp = glacier.upload_archive(accountId="-", vaultName="durable", body=body,
-                                  checksum=tree_hash(body))
-    archive_id = resp["archiveId"]
+    srv.start(command=["strace", "-f", "-y", "-e", traced, "-o", str(trace), *srv.command()])
+    return srv, trace
+
+
+def stop_traced(srv, trace) -> str:
     # SIGTERM the server itself (strace's child); strace exits with it and flushes the trace.
     tracer = srv.proc.pid
     children = Path(f"/proc/{tracer}/task/{tracer}/children").read_text().split()
     assert children, "strace has no traced child"
     os.kill(int(children[0]), signal.SIGTERM)
     srv.proc.wait(timeout=30)
-    return trace.read_text(), archive_id
+    return trace.read_text()
+
+
+def traced_upload(fresh_server, tmp_path, args):
+    srv, trace = start_traced(fresh_server, tmp_path, args)
+    glacier = make_client(srv.endpoint)
+    glacier.create_vault(accountId="-", vaultName="durable")
+    body = bytes(range(256)) * 8192  # 2 MiB: two leaves
+    resp = glacier.upload_archive(accountId="-", vaultName="durable", body=body,
+                                  checksum=tree_hash(body))
+    archive_id = resp["archiveId"]
+    return stop_traced(srv, trace), archive_id
 
 
 def test_fsync_syncs_file_then_renames_then_syncs_directory(fresh_server, tmp_path):
@@ -73,3 +85,24 @@ def test_fsync_data_survives_restart(fresh_server):
                                jobParameters={"Type": "archive-retrieval", "ArchiveId": archive})["jobId"]
     out = glacier.get_job_output(accountId="-", vaultName="kept", jobId=job)
     assert out["body"].read() == body
+
+
+def test_job_output_is_sent_with_sendfile_from_the_blob_file(fresh_server, tmp_path):
+    srv, trace = start_traced(fresh_server, tmp_path, (), traced="trace=sendfile,pread64,read")
+    glacier = make_client(srv.endpoint)
+    glacier.create_vault(accountId="-", vaultName="out")
+    body = bytes((i * 7) % 251 for i in range(3 * 1024 * 1024 + 5))
+    archive = glacier.upload_archive(accountId="-", vaultName="out", body=body,
+                                     checksum=tree_hash(body))["archiveId"]
+    job = glacier.initiate_job(accountId="-", vaultName="out",
+                               jobParameters={"Type": "archive-retrieval", "ArchiveId": archive})["jobId"]
+    assert glacier.get_job_output(accountId="-", vaultName="out", jobId=job)["body"].read() == body
+    ranged = glacier.get_job_output(accountId="-", vaultName="out", jobId=job, range="bytes=1048576-2097151")
+    assert ranged["body"].read() == body[1048576:2097152]
+    text = stop_traced(srv, trace)
+    sent = sum(int(m.group(1)) for m in re.finditer(r"sendfile\(\d+<[^>]*>, \d+<[^>]*/blobs/[^>]*>, [^)]*\) = (\d+)", text))
+    assert sent == len(body) + 1048576, text[-3000:]
+    # The only reads of blob files are for the tree hash of the ranged output (1 MiB);
+    # the 4 MiB sent never pass through user space.
+    read = sum(int(m.group(1)) for m in re.finditer(r"(?:pread64|read)\(\d+<[^>]*/blobs/[^>]*>, [^)]*\) = (\d+)", text))
+    assert read <= 1048576, f"{read} bytes of blob files were read into user space"
