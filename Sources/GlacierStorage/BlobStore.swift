@@ -30,10 +30,13 @@ public struct BlobStore: Sendable {
     /// `--fsync`: file contents and the `blobs/` directory entry reach the disk before a
     /// blob is published, so a power loss cannot lose what was acknowledged.
     public let durable: Bool
+    /// Present while the server is stopped after a clean shutdown.
+    let cleanShutdownMarker: String
 
     public init(dataDirectory: String, durable: Bool = false) throws {
         self.durable = durable
         blobsDirectory = dataDirectory + "/blobs"
+        cleanShutdownMarker = dataDirectory + "/clean-shutdown"
         temporaryDirectory = dataDirectory + "/tmp"
         for dir in [dataDirectory, blobsDirectory, temporaryDirectory] {
             if mkdir(dir, 0o755) != 0 && errno != EEXIST {
@@ -100,6 +103,18 @@ public struct BlobStore: Sendable {
             try consume(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
             done += Int64(n)
         }
+    }
+
+
+    /// True when the previous run ended cleanly; removes the marker either way, so a crash
+    /// during this run is noticed at the next start.
+    public func consumeCleanShutdownMarker() -> Bool {
+        unlink(cleanShutdownMarker) == 0
+    }
+
+    public func writeCleanShutdownMarker() {
+        let fd = open(cleanShutdownMarker, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        if fd >= 0 { Glibc.close(fd) }
     }
 
     /// Lists blob IDs present on disk.

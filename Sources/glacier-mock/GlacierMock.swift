@@ -142,6 +142,9 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data("glacier-mock listening on http://\(host):\(port)\n".utf8))
         }
         try await app.runService()
+        ticker.cancel()
+        _ = await ticker.result
+        service.markCleanShutdown()
         logger.info("stopped")
     }
 
