@@ -1,17 +1,31 @@
 #!/usr/bin/env bash
 # Installs what glacier-mock needs to build and test, only when it is missing:
-#   - Debian packages: libssl-dev (libcrypto for SHA-256), libsqlite3-dev (GRDB), pkg-config, curl,
-#     strace (the --fsync test traces the server's system calls)
-#   - Python packages for the conformance tests: requirements-test.txt
+#   - Debian packages: libssl-dev (libcrypto for SHA-256), libsqlite3-dev (GRDB), pkg-config, curl
+#   - for the tests (--with-tests): strace (the --fsync and sendfile tests trace the server's
+#     system calls) and the Python packages in requirements-test.txt
+#   - for `make bench` (--with-bench): wrk, openssl, and moto's server (requirements-test.txt)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+with_tests=0; with_bench=0
+for arg in "$@"; do
+  case "$arg" in
+    --with-tests) with_tests=1 ;;
+    --with-bench) with_bench=1 ;;
+    *) echo "install-deps: unknown option $arg (use --with-tests, --with-bench)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 pkg-config --exists libcrypto 2>/dev/null || missing+=(libssl-dev)
 [ -f /usr/include/sqlite3.h ] || missing+=(libsqlite3-dev)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v curl >/dev/null || missing+=(curl)
-if [ "${1:-}" = "--with-tests" ]; then command -v strace >/dev/null || missing+=(strace); fi
+if [ "$with_tests" = 1 ]; then command -v strace >/dev/null || missing+=(strace); fi
+if [ "$with_bench" = 1 ]; then
+  command -v wrk >/dev/null || missing+=(wrk)
+  command -v openssl >/dev/null || missing+=(openssl)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -19,7 +33,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi
 
-if [ "${1:-}" = "--with-tests" ]; then
+if [ "$with_tests" = 1 ]; then
   if ! python3 - <<'PY' 2>/dev/null
 import importlib.util, shutil, sys
 need = ["boto3", "botocore", "pytest", "moto", "hypothesis", "requests"]
@@ -27,6 +41,18 @@ sys.exit(0 if all(importlib.util.find_spec(m) for m in need) and shutil.which("a
 PY
   then
     echo "install-deps: installing Python test requirements"
+    python3 -m pip install -q -r requirements-test.txt
+  fi
+fi
+
+if [ "$with_bench" = 1 ]; then
+  # bench/run.py starts moto's server as `python3 -m moto.server` (needs moto[server]'s Flask).
+  if ! python3 - <<'PY' 2>/dev/null
+import importlib.util, sys
+sys.exit(0 if all(importlib.util.find_spec(m) for m in ["moto", "flask", "flask_cors"]) else 1)
+PY
+  then
+    echo "install-deps: installing Python requirements (moto's server, for the benchmarks)"
     python3 -m pip install -q -r requirements-test.txt
   fi
 fi
