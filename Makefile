@@ -1,11 +1,13 @@
 # glacier-mock — the two commands a new user needs:
 #   make run    installs what is missing, builds, starts the server on http://127.0.0.1:9901
 #   make test   every test: Swift unit and live-server tests, then the boto3 / AWS CLI conformance suite
+#   make soak   reliability soak (minutes): 64 clients x 20,000 mixed operations, then the crash and
+#               fuzz tests with larger counts (SOAK_OPS, SOAK_CLIENTS, CRASH_KILLS, FUZZ_EXAMPLES)
 SWIFT ?= swift
 PYTHON ?= python3
 ARGS ?=
 
-.PHONY: all deps deps-test build release run test test-swift test-conformance clean
+.PHONY: all deps deps-test build release run test test-swift test-conformance soak clean
 
 all: build
 
@@ -33,6 +35,19 @@ test-swift:
 
 test-conformance:
 	GLACIER_MOCK_BIN=$(CURDIR)/.build/debug/glacier-mock $(PYTHON) -m pytest tests/conformance -q
+
+# Not part of `make test` (tests/soak is outside tests/conformance). Debug build, like make test.
+SOAK_OPS ?= 20000
+SOAK_CLIENTS ?= 64
+CRASH_KILLS ?= 60
+FUZZ_EXAMPLES ?= 3000
+
+soak: deps-test
+	$(SWIFT) build
+	GLACIER_MOCK_BIN=$(CURDIR)/.build/debug/glacier-mock SOAK_OPS=$(SOAK_OPS) SOAK_CLIENTS=$(SOAK_CLIENTS) \
+		SOAK_REPORT=$(CURDIR)/.build/soak-report.md $(PYTHON) tests/soak/soak.py
+	GLACIER_MOCK_BIN=$(CURDIR)/.build/debug/glacier-mock CRASH_KILLS=$(CRASH_KILLS) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+		$(PYTHON) -m pytest tests/conformance/test_crash.py tests/conformance/test_fuzz.py -q -s -p no:cacheprovider
 
 clean:
 	rm -rf .build
