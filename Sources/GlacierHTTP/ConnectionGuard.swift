@@ -49,10 +49,21 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let counter: ConnectionCounter
     private var counted = false
     private var refused = false
+    // Requests and responses on a keep-alive connection pair up in order. A client may send
+    // its next request as soon as it has the previous response's bytes, before that
+    // response's `.end` has passed through here, so every decision is about the request a
+    // response belongs to, counted, never "the latest request".
+    private var headsRead = 0
+    private var endsRead = 0
+    private var responseHeadsWritten = 0
+    private var responseEndsWritten = 0
     /// A request head arrived and its `.end` has not.
-    private var readingBody = false
-    /// The final (non-1xx) response head of the current request has been written.
-    private var responding = false
+    private var readingBody: Bool { headsRead > endsRead }
+    /// The request being read has no response begun, and every earlier response is complete:
+    /// the guard may answer it itself.
+    private var mayAnswerCurrentRequest: Bool {
+        readingBody && responseHeadsWritten == headsRead - 1 && responseEndsWritten == headsRead - 1
+    }
     private var bodyStarted = NIODeadline.now()
     private var lastBodyByte = NIODeadline.now()
     private var bodyBytes = 0
@@ -116,12 +127,15 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         switch part {
         case .head(let head):
             if let path = head.path, path.utf8.count > limits.maxURILength {
+                guard responseEndsWritten == headsRead else {
+                    context.close(promise: nil)  // an earlier response is still going out
+                    return
+                }
                 reject(context, GlacierError.invalid(
                     "The request URI is \(path.utf8.count) bytes; glacier-mock accepts at most \(limits.maxURILength)"))
                 return
             }
-            readingBody = true
-            responding = false
+            headsRead += 1
             bodyBytes = 0
             bodyStarted = .now()
             lastBodyByte = bodyStarted
@@ -130,7 +144,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             bodyBytes += buffer.readableBytes
             lastBodyByte = .now()
         case .end:
-            readingBody = false
+            endsRead += 1
             timer?.cancel()
             timer = nil
         }
@@ -140,17 +154,23 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head(var head) where head.status.kind != .informational:
-            responding = true
-            if readingBody {
-                // The body was refused before it was read: close rather than drain it.
+            responseHeadsWritten += 1
+            if endsRead < responseHeadsWritten {
+                // This response's request body was not read to its end (refused early):
+                // close rather than drain it.
                 head.headerFields[.connection] = "close"
                 context.write(wrapOutboundOut(.head(head)), promise: promise)
                 return
             }
             context.write(data, promise: promise)
-        case .end where readingBody:
-            context.writeAndFlush(data, promise: promise)
-            context.close(promise: nil)
+        case .end:
+            responseEndsWritten += 1
+            if endsRead < responseEndsWritten {
+                context.writeAndFlush(data, promise: promise)
+                context.close(promise: nil)
+            } else {
+                context.write(data, promise: promise)
+            }
         default:
             context.write(data, promise: promise)
         }
@@ -170,10 +190,11 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         default:
             message = "The request is not well-formed HTTP/1.1 (\(parseError))"
         }
-        if responding {
-            context.close(promise: nil)
-        } else {
+        if responseHeadsWritten == headsRead && responseEndsWritten == headsRead {
+            // Between requests (or within a head): the error is the answer to what was sent.
             reject(context, GlacierError.invalid(message))
+        } else {
+            context.close(promise: nil)
         }
     }
 
@@ -182,13 +203,15 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         let interval = TimeAmount.milliseconds(min(1000, max(50, limits.bodyTimeout.nanoseconds / 4_000_000)))
         timer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: interval) { [self] in
             timer = nil
-            guard readingBody, !responding else { return }
+            guard readingBody, responseHeadsWritten < headsRead else { return }
             let now = NIODeadline.now()
             let elapsed = now - bodyStarted
             let stalled = now - lastBodyByte >= limits.bodyTimeout
             let slow = elapsed >= limits.bodyTimeout
                 && Double(bodyBytes) < Double(limits.minimumBodyRate) * Double(elapsed.nanoseconds) / 1e9
-            if stalled || slow {
+            if (stalled || slow) && !mayAnswerCurrentRequest {
+                context.close(promise: nil)
+            } else if stalled || slow {
                 reject(context, GlacierError(
                     .requestTimeout,
                     "The request body arrived too slowly (\(bodyBytes) bytes in \(elapsed.nanoseconds / 1_000_000) ms; at least \(limits.minimumBodyRate) bytes/s and no pause of \(limits.bodyTimeout.nanoseconds / 1_000_000_000) s); the connection is closed"))
@@ -202,8 +225,6 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func reject(_ context: ChannelHandlerContext, _ error: GlacierError) {
         timer?.cancel()
         timer = nil
-        readingBody = false
-        responding = true
         let body = ErrorMiddleware.body(for: error)
         var head = HTTPResponse(status: .init(code: error.status))
         head.headerFields[.contentType] = "application/json"

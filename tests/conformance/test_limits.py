@@ -300,3 +300,22 @@ def test_bad_limit_options_are_refused_at_start(glacier_bin, flag, value, messag
                        capture_output=True, text=True, timeout=30)
     assert p.returncode != 0
     assert message in p.stderr
+
+
+def test_pipelined_requests_are_all_answered(server, vault):
+    """A client may send its next request before the previous response has fully gone out
+    (pipelining, or a fast keep-alive client). Closing 'responses sent before their request
+    body was read' must count requests, not look at the latest one, or the next request is cut."""
+    body = json.dumps({"Type": "inventory-retrieval"}).encode()
+    post_head = (f"POST /-/vaults/{vault}/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 f"Content-Length: {len(body)}\r\n\r\n").encode()
+    get = f"GET /-/vaults/{vault} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+    s = connect(server.port)
+    for _ in range(3):
+        # The next request's head is in before the GET is answered; its body comes later.
+        s.sendall(get + post_head)
+        assert read_response(s)[0] == 200
+        s.sendall(body)
+        assert read_response(s)[0] == 202
+    s.sendall(get + post_head + body + get)
+    assert [read_response(s)[0] for _ in range(3)] == [200, 202, 200]
