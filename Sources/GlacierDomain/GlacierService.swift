@@ -190,8 +190,7 @@ public final class GlacierService: Sendable {
                         throw GlacierError.invalid(
                             "The request body is longer than the \(length) bytes its Content-Range declares")
                     }
-                    hasher.update(bytes)
-                    try writer.write(bytes)
+                    try hasher.update(bytes) { try writer.write(bytes) }
                 }
             }
         } catch let e as BlobStoreError {

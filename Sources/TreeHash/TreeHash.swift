@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Glacier's SHA-256 tree hash.
 ///
 /// The data is cut into 1 MiB leaves; each leaf is SHA-256'd; then adjacent pairs of
@@ -87,6 +89,13 @@ public final class TreeHasher {
     }
 }
 
+/// Hands values to `concurrentPerform`'s two iterations, which touch disjoint state (one the
+/// tree hasher, the other the linear hasher), only read `bytes`, and finish before it returns.
+private struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
 /// Feeds each incoming buffer once to both hashes Glacier checks on an upload:
 /// the tree hash (`x-amz-sha256-tree-hash`) and the linear hash (`x-amz-content-sha256`).
 ///
@@ -108,6 +117,26 @@ public final class PayloadHasher {
         byteCount += bytes.count
         linear.update(bytes)
         tree?.update(bytes)
+    }
+
+    /// Buffers at least this large are hashed on two threads (see `update(_:alongside:)`).
+    public static let parallelThreshold = 128 * 1024
+
+    /// Feeds `bytes` to both hashes, then runs `work` (the file write). For a large buffer of
+    /// a multi-leaf payload the two hashes run on two threads at once, so one upload can use
+    /// two cores: SHA-256 is the cost of an upload, and the two hashes are independent.
+    public func update(_ bytes: UnsafeRawBufferPointer, alongside work: () throws -> Void) throws {
+        if let tree, bytes.count >= Self.parallelThreshold {
+            byteCount += bytes.count
+            let box = UncheckedBox((tree, linear, bytes))
+            DispatchQueue.concurrentPerform(iterations: 2) { i in
+                let (tree, linear, bytes) = box.value
+                if i == 0 { tree.update(bytes) } else { linear.update(bytes) }
+            }
+        } else {
+            update(bytes)
+        }
+        try work()
     }
 
     public func finalize() -> (treeHash: SHA256Digest, linearHash: SHA256Digest) {
