@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import Testing
 import TreeHash
@@ -136,7 +137,43 @@ import TreeHash
         for bad in ["20150830T123600", "2015-08-30T12:36:00Z", "20151330T123600Z", "20150830T246000Z", "x"] {
             #expect(SigV4.parseAmzDate(bad) == nil, "\(bad)")
         }
-        #expect(SigV4.parseHTTPDate("Sun, 06 Nov 1994 08:49:37 UTC") == nil)
+        #expect(SigV4.parseHTTPDate("Sun, 06 Nov 1994 08:49:37 -0000") == 784_111_777)
+        #expect(SigV4.parseHTTPDate("Sun, 06 Nov 1994 10:49:37 +0200") == 784_111_777)
+        #expect(SigV4.parseHTTPDate("Sun, 06 Nov 1994 08:49:37 CEST") == nil)
+        #expect(SigV4.parseHTTPDate("Sun, 06 Nov 1994 08:49:37") == nil)
+    }
+}
+
+// MARK: Hashing an upload body as it streams
+
+@Suite struct HashingBodyTests {
+    static func body(_ chunks: [String]) -> RequestBody {
+        let (body, source) = RequestBody.makeStream()
+        Task {
+            for c in chunks { await source.yield(ByteBuffer(string: c)) }
+            source.finish()
+        }
+        return body
+    }
+
+    @Test func passesChunksThroughAndHashesThemAtTheEnd() async throws {
+        let seen = NIOLockedValueBox<[String]>([])
+        let hashing = HashingBody(base: Self.body(["ab", "", "cde"])) { hash in seen.withLockedValue { $0.append(hash) } }
+        var received = ""
+        for try await chunk in hashing { received += String(buffer: chunk) }
+        #expect(received == "abcde")
+        #expect(seen.withLockedValue { $0 } == [SHA256Hasher.hash(Array("abcde".utf8)).hex])
+    }
+
+    @Test func aFailedCheckReplacesTheEndOfTheBody() async throws {
+        let hashing = HashingBody(base: Self.body(["ab", "cd"])) { _ in
+            throw GlacierError(.invalidSignature, "mismatch")
+        }
+        var received = ""
+        await #expect(throws: GlacierError(.invalidSignature, "mismatch")) {
+            for try await chunk in hashing { received += String(buffer: chunk) }
+        }
+        #expect(received == "abcd")  // every byte was delivered, but the end never was
     }
 }
 

@@ -205,10 +205,11 @@ public enum SigV4 {
         return epochSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
     }
 
-    /// An HTTP `Date` header in IMF-fixdate form, `Sun, 06 Nov 1994 08:49:37 GMT`.
+    /// A `Date` header: `Sun, 06 Nov 1994 08:49:37 GMT` (HTTP), or with a numeric zone
+    /// such as `-0000` (RFC 5322, as Python's `email.utils.formatdate` writes it).
     public static func parseHTTPDate(_ s: some StringProtocol) -> Int64? {
         let parts = s.split(separator: " ")
-        guard parts.count == 6, parts[0].hasSuffix(","), parts[5] == "GMT",
+        guard parts.count == 6, parts[0].hasSuffix(","),
             let day = Int64(parts[1]), let year = Int64(parts[3]), parts[3].count == 4
         else { return nil }
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -217,7 +218,17 @@ public enum SigV4 {
         guard time.count == 3, time.allSatisfy({ $0.count == 2 }),
             let hour = Int64(time[0]), let minute = Int64(time[1]), let second = Int64(time[2])
         else { return nil }
+        let zone = parts[5]
+        var offset: Int64 = 0
+        if zone != "GMT" && zone != "UT" && zone != "UTC" {
+            let digits = zone.dropFirst()
+            guard zone.count == 5, let sign = zone.first, sign == "+" || sign == "-",
+                digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let hhmm = Int64(digits), hhmm % 100 < 60
+            else { return nil }
+            offset = (hhmm / 100 * 3600 + hhmm % 100 * 60) * (sign == "-" ? -1 : 1)
+        }
         return epochSeconds(year: year, month: Int64(m + 1), day: day, hour: hour, minute: minute, second: second)
+            .map { $0 - offset }
     }
 
     static func epochSeconds(year: Int64, month: Int64, day: Int64, hour: Int64, minute: Int64, second: Int64) -> Int64? {
