@@ -202,8 +202,7 @@ public final class GlacierService: Sendable {
         }
         let (tree, linear) = hasher.finalize()
         guard linear == expectedLinear else {
-            throw GlacierError.invalid(
-                "x-amz-content-sha256 \(expectedLinear.hex) does not match the SHA-256 of the received payload, \(linear.hex)")
+            throw GlacierError.contentSHA256Mismatch(claimed: expectedLinear.hex, received: linear.hex)
         }
         guard tree == expectedTree else {
             throw GlacierError.invalid(

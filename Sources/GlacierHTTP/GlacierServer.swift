@@ -5,7 +5,8 @@ import HummingbirdCore
 import Logging
 import NIOCore
 
-/// Builds the glacier-mock HTTP application: middleware (request IDs, errors, caller),
+/// Builds the glacier-mock HTTP application: middleware (request IDs, errors, caller or
+/// SigV4 verification),
 /// the operation dispatcher over the operation table, and the admin endpoints.
 public enum GlacierServer {
     /// The handlers of every operation glacier-mock serves, keyed by operation.
@@ -23,7 +24,10 @@ public enum GlacierServer {
         // Order matters: the request ID wraps everything so errors carry it too.
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: ErrorMiddleware())
-        router.add(middleware: CallerMiddleware(options: options))
+        switch options.authentication {
+        case .none: router.add(middleware: CallerMiddleware(options: options))
+        case .sigV4(let credentials): router.add(middleware: SigV4Middleware(credentials: credentials))
+        }
         router.add(middleware: OperationDispatchMiddleware(handlers: handlers(service)) { caller, vaultName, action in
             try await service.enforcePolicies(caller, vaultName: vaultName, action: action)
         })

@@ -62,6 +62,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Publish job notifications to this SNS endpoint, e.g. http://127.0.0.1:5000 (GLACIER_MOCK_SNS_ENDPOINT). Default: record only.")
     var snsEndpoint: String?
 
+    @Option(help: "none (any or no signature) or sigv4 (verify Signature Version 4 against --credentials) (GLACIER_MOCK_AUTH). Default none.")
+    var auth: String?
+
+    @Option(help: "For --auth sigv4: ACCESS_KEY:SECRET:ACCOUNT_ID[,...], or @FILE with one triple per line (GLACIER_MOCK_CREDENTIALS).")
+    var credentials: String?
+
     func run() async throws {
         let levelName = logLevel ?? environment("LOG_LEVEL") ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else {
@@ -95,6 +101,13 @@ struct Serve: AsyncParsableCommand {
         }
         if let ms = try Self.duration("--body-timeout", bodyTimeout ?? environment("BODY_TIMEOUT")) {
             options.limits.bodyTimeout = .milliseconds(ms)
+        }
+        options.authentication = try Self.authentication(
+            mode: auth ?? environment("AUTH") ?? "none", credentials: credentials ?? environment("CREDENTIALS"))
+        if case .sigV4(let accepted) = options.authentication {
+            logger.info("authentication: sigv4 with \(accepted.byAccessKey.count) access key(s)")
+        } else if (credentials ?? environment("CREDENTIALS")) != nil {
+            logger.warning("--credentials is ignored: requests are not authenticated without --auth sigv4")
         }
 
         let requestedDataDir = dataDir ?? environment("DATA_DIR")
@@ -155,6 +168,36 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("\(name) must be a duration such as 60s, 2m or 500ms; got \(spec)")
         }
         return ms
+    }
+
+    /// `--auth` and `--credentials` (a list, or `@FILE`), checked before anything starts.
+    static func authentication(mode: String, credentials spec: String?) throws -> Authentication {
+        switch mode {
+        case "none":
+            return .none
+        case "sigv4":
+            guard let spec, !spec.isEmpty else {
+                throw ValidationError(
+                    "--auth sigv4 needs --credentials ACCESS_KEY:SECRET:ACCOUNT_ID[,...] or --credentials @FILE (or GLACIER_MOCK_CREDENTIALS)")
+            }
+            var text = spec
+            var source = "--credentials"
+            if spec.hasPrefix("@") {
+                let path = String(spec.dropFirst())
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw ValidationError("--credentials @\(path): cannot read the file")
+                }
+                text = String(decoding: data, as: UTF8.self)
+                source = "--credentials @\(path)"
+            }
+            do {
+                return .sigV4(try Credentials.parse(text))
+            } catch {
+                throw ValidationError("\(source): \(error.description)")
+            }
+        default:
+            throw ValidationError("--auth must be none or sigv4; got \(mode)")
+        }
     }
 
     static func makeTemporaryDirectory() throws -> String {
