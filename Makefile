@@ -1,15 +1,17 @@
-# glacier-mock — the two commands a new user needs, and the benchmark suite:
+# glacier-mock — the two commands a new user needs, then the benchmark and soak suites:
 #   make run    installs what is missing, builds, starts the server on http://127.0.0.1:9901
 #   make test   every test: Swift unit and live-server tests, then the boto3 / AWS CLI conformance suite
 #   make bench  builds release, measures it against its performance targets, writes bench/RESULTS.md
 #               (BENCH_RUNS=N runs, default 5; BENCH_QUICK=1: short measurements, 2 runs; see bench/README.md)
+#   make soak   reliability soak (minutes): 64 clients x 20,000 mixed operations, then the crash and
+#               fuzz tests with larger counts (SOAK_OPS, SOAK_CLIENTS, CRASH_KILLS, FUZZ_EXAMPLES)
 SWIFT ?= swift
 PYTHON ?= python3
 ARGS ?=
 BENCH_RUNS ?=
 BENCH_QUICK ?=
 
-.PHONY: all deps deps-test deps-bench build release run test test-swift test-conformance bench clean
+.PHONY: all deps deps-test deps-bench build release run test test-swift test-conformance bench soak clean
 
 all: build
 
@@ -44,6 +46,19 @@ test-conformance:
 bench: deps-bench
 	$(SWIFT) build -c release
 	BENCH_RUNS=$(BENCH_RUNS) BENCH_QUICK=$(BENCH_QUICK) $(PYTHON) bench/run.py --bin $(CURDIR)/.build/release/glacier-mock
+
+# Not part of `make test` (tests/soak is outside tests/conformance). Debug build, like make test.
+SOAK_OPS ?= 20000
+SOAK_CLIENTS ?= 64
+CRASH_KILLS ?= 60
+FUZZ_EXAMPLES ?= 3000
+
+soak: deps-test
+	$(SWIFT) build
+	GLACIER_MOCK_BIN=$(CURDIR)/.build/debug/glacier-mock SOAK_OPS=$(SOAK_OPS) SOAK_CLIENTS=$(SOAK_CLIENTS) \
+		SOAK_REPORT=$(CURDIR)/.build/soak-report.md $(PYTHON) tests/soak/soak.py
+	GLACIER_MOCK_BIN=$(CURDIR)/.build/debug/glacier-mock CRASH_KILLS=$(CRASH_KILLS) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+		$(PYTHON) -m pytest tests/conformance/test_crash.py tests/conformance/test_fuzz.py -q -s -p no:cacheprovider
 
 clean:
 	rm -rf .build

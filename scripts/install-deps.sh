@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what glacier-mock needs to build and test, only when it is missing:
 #   - Debian packages: libssl-dev (libcrypto for SHA-256), libsqlite3-dev (GRDB), pkg-config, curl
-#   - Python packages for the conformance tests: requirements-test.txt (--with-tests)
+#   - for the tests (--with-tests): strace (the --fsync and sendfile tests trace the server's
+#     system calls) and the Python packages in requirements-test.txt
 #   - for `make bench` (--with-bench): wrk, openssl, and moto's server (requirements-test.txt)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,7 @@ pkg-config --exists libcrypto 2>/dev/null || missing+=(libssl-dev)
 [ -f /usr/include/sqlite3.h ] || missing+=(libsqlite3-dev)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v curl >/dev/null || missing+=(curl)
+if [ "$with_tests" = 1 ]; then command -v strace >/dev/null || missing+=(strace); fi
 if [ "$with_bench" = 1 ]; then
   command -v wrk >/dev/null || missing+=(wrk)
   command -v openssl >/dev/null || missing+=(openssl)

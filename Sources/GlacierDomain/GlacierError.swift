@@ -75,6 +75,19 @@ public struct GlacierError: Error, Sendable, Equatable, CustomStringConvertible 
         GlacierError(.invalidParameterValue, message)
     }
 
+    /// The body's SHA-256 differs from its `x-amz-content-sha256` header. Under
+    /// `--auth sigv4` that header is the signed payload hash, so the HTTP layer reports
+    /// this as InvalidSignatureException (see `isContentSHA256Mismatch`).
+    public static func contentSHA256Mismatch(claimed: String, received: String) -> GlacierError {
+        GlacierError(.invalidParameterValue, "x-amz-content-sha256 \(claimed) does not match the SHA-256 of the received payload, \(received)")
+    }
+
+    /// Whether this is the error of `contentSHA256Mismatch`.
+    public var isContentSHA256Mismatch: Bool {
+        code == .invalidParameterValue && message.hasPrefix("x-amz-content-sha256 ")
+            && message.contains(" does not match the SHA-256 of the received payload")
+    }
+
     /// The disk refused a write: the request fails, nothing half-written is visible.
     public static func storageFull(_ detail: String) -> GlacierError {
         GlacierError(.serviceUnavailable, "glacier-mock could not store the data (\(detail)); free space in the data directory and retry")

@@ -37,8 +37,7 @@ extension GlacierService {
         let archive = ArchiveRow(
             id: RandomID.make(length: 138), vault: vault.key, description: headers.description,
             creationDate: Timestamp.now(), size: length, treeHash: expectedTree.hex)
-        _ = try await receive(body, length: length, expectedTree: expectedTree, expectedLinear: expectedLinear) { writer in
-            let blobID = try blobs.publish(writer)
+        _ = try await receive(body, length: length, expectedTree: expectedTree, expectedLinear: expectedLinear) { blobID in
             guard try await store.createArchive(archive, blobID: blobID) else {
                 blobs.remove(blobID)
                 throw GlacierError.vaultNotFound(vault)

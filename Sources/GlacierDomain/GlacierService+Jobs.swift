@@ -50,7 +50,12 @@ extension GlacierService {
         }
         let delay = options.jobDelay[tier] ?? 0
         let row = JobRow(id: doc.JobId, vault: vault.key, document: doc.encoded(), completesAt: now + delay, completedAt: nil)
-        guard try await store.createJob(row, segments: pinned) else { throw GlacierError.vaultNotFound(vault) }
+        switch try await store.createJob(row, segments: pinned, archiveID: doc.ArchiveId) {
+        case .created: break
+        case .vaultNotFound: throw GlacierError.vaultNotFound(vault)
+        case .archiveNotFound:
+            throw GlacierError(.resourceNotFound, "Archive not found for ID: \(doc.ArchiveId?.prefix(200) ?? "") in vault \(vault.arn)")
+        }
         if delay == 0 { try await complete(row) }
         return ("\(vault.location)/jobs/\(doc.JobId)", doc.JobId)
     }

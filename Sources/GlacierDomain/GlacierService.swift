@@ -25,19 +25,29 @@ public final class GlacierService: Sendable {
     let options: ServiceOptions
 
     /// Opens (or creates) the data directory: `glacier.sqlite` and `blobs/`.
-    /// Temporary files of requests that never finished, and blob files no metadata refers
-    /// to (a crash between rename and commit), are removed here.
+    /// Temporary files of requests that never finished are removed here. Blob files no
+    /// metadata refers to can only be left by a crash between rename and commit (a failed
+    /// commit removes its blob), so the scan for them — a directory listing and a query over
+    /// every blob — runs only when the last run did not end with `markCleanShutdown()`.
     public init(dataDirectory: String, logger: Logger, options: ServiceOptions = ServiceOptions()) async throws {
         self.dataDirectory = dataDirectory
         self.logger = logger
         self.options = options
-        blobs = try BlobStore(dataDirectory: dataDirectory)
-        store = try MetadataStore(path: dataDirectory + "/glacier.sqlite")
+        blobs = try BlobStore(dataDirectory: dataDirectory, durable: options.fsync)
+        store = try MetadataStore(path: dataDirectory + "/glacier.sqlite", durable: options.fsync)
         blobs.removeTemporaries()
-        let referenced = try await store.referencedBlobIDs()
-        for id in blobs.listBlobIDs() where !referenced.contains(id) {
-            blobs.remove(id)
+        if !blobs.consumeCleanShutdownMarker() {
+            let referenced = try await store.referencedBlobIDs()
+            for id in blobs.listBlobIDs() where !referenced.contains(id) {
+                blobs.remove(id)
+            }
         }
+    }
+
+    /// Records that this run ended cleanly (no request in flight), so the next start can
+    /// skip the orphan scan. Call after the server has stopped.
+    public func markCleanShutdown() {
+        blobs.writeCleanShutdownMarker()
     }
 
     // MARK: Vaults
@@ -147,8 +157,7 @@ public final class GlacierService: Sendable {
                 "Content-Length \(declared) does not match the \(range.length) bytes of Content-Range bytes \(range.first)-\(range.last)")
         }
 
-        let (treeHash, _) = try await receive(body, length: range.length, expectedTree: expectedTree, expectedLinear: expectedLinear) { writer in
-            let blobID = try blobs.publish(writer)
+        let (treeHash, _) = try await receive(body, length: range.length, expectedTree: expectedTree, expectedLinear: expectedLinear) { blobID in
             let part = PartRow(uploadID: uploadID, rangeStart: range.first, length: range.length, treeHash: expectedTree.hex, blobID: blobID)
             switch try await store.putPart(part, vault: vault.key, maxParts: Int(Rules.maxParts)) {
             case .stored(let replaced):
@@ -168,12 +177,12 @@ public final class GlacierService: Sendable {
     /// hashes, then hands the file to `publish`. On any failure the file is removed.
     func receive<Body: AsyncSequence>(
         _ body: Body, length: Int64, expectedTree: SHA256Digest, expectedLinear: SHA256Digest,
-        publish: (BlobWriter) async throws -> Void
+        commit: (_ blobID: String) async throws -> Void
     ) async throws -> (SHA256Digest, SHA256Digest) where Body.Element: ByteChunk {
         let writer: BlobWriter
         do { writer = try blobs.makeTemporary() } catch let e as BlobStoreError { throw Self.storageError(e) }
         defer { writer.discard() }
-        let hasher = PayloadHasher()
+        let hasher = PayloadHasher(expectedLength: length)
         do {
             for try await chunk in body {
                 try chunk.withUnsafeReadableBytes { bytes in
@@ -181,8 +190,7 @@ public final class GlacierService: Sendable {
                         throw GlacierError.invalid(
                             "The request body is longer than the \(length) bytes its Content-Range declares")
                     }
-                    hasher.update(bytes)
-                    try writer.write(bytes)
+                    try hasher.update(bytes) { try writer.write(bytes) }
                 }
             }
         } catch let e as BlobStoreError {
@@ -194,14 +202,23 @@ public final class GlacierService: Sendable {
         }
         let (tree, linear) = hasher.finalize()
         guard linear == expectedLinear else {
-            throw GlacierError.invalid(
-                "x-amz-content-sha256 \(expectedLinear.hex) does not match the SHA-256 of the received payload, \(linear.hex)")
+            throw GlacierError.contentSHA256Mismatch(claimed: expectedLinear.hex, received: linear.hex)
         }
         guard tree == expectedTree else {
             throw GlacierError.invalid(
                 "Checksum mismatch: x-amz-sha256-tree-hash is \(expectedTree.hex) but the tree hash of the received data is \(tree.hex)")
         }
-        do { try await publish(writer) } catch let e as BlobStoreError { throw Self.storageError(e) }
+        // Renamed into blobs/, then made visible by `commit`'s transaction. If the commit
+        // fails the file is removed, so only a crash in between can leave an orphan.
+        let blobID: String
+        do { blobID = try blobs.publish(writer) } catch let e as BlobStoreError { throw Self.storageError(e) }
+        do {
+            try await commit(blobID)
+        } catch {
+            blobs.remove(blobID)
+            if let e = error as? BlobStoreError { throw Self.storageError(e) }
+            throw error
+        }
         return (tree, linear)
     }
 

@@ -18,6 +18,10 @@ public struct ServiceOptions: Sendable {
     /// status for `GET /_mock/notifications` ("recorded", "published", "failed: …").
     public var publish: (@Sendable (_ topic: String, _ message: String) async -> String)?
 
+    /// `--fsync`: part and archive files, their directory entries and SQLite commits are
+    /// synced to disk before a request is acknowledged (survives power loss; slower).
+    public var fsync = false
+
     public init() {}
 
     /// Parses `expedited=2s,standard=5s,bulk=10ms` (units ms, s, m, h; a bare number is seconds).

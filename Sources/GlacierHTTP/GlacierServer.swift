@@ -1,10 +1,12 @@
 import GlacierDomain
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 
-/// Builds the glacier-mock HTTP application: middleware (request IDs, errors, caller),
+/// Builds the glacier-mock HTTP application: middleware (request IDs, errors, caller or
+/// SigV4 verification),
 /// the operation dispatcher over the operation table, and the admin endpoints.
 public enum GlacierServer {
     /// The handlers of every operation glacier-mock serves, keyed by operation.
@@ -22,7 +24,10 @@ public enum GlacierServer {
         // Order matters: the request ID wraps everything so errors carry it too.
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: ErrorMiddleware())
-        router.add(middleware: CallerMiddleware(options: options))
+        switch options.authentication {
+        case .none: router.add(middleware: CallerMiddleware(options: options))
+        case .sigV4(let credentials): router.add(middleware: SigV4Middleware(credentials: credentials))
+        }
         router.add(middleware: OperationDispatchMiddleware(handlers: handlers(service)) { caller, vaultName, action in
             try await service.enforcePolicies(caller, vaultName: vaultName, action: action)
         })
@@ -35,9 +40,17 @@ public enum GlacierServer {
         service: GlacierService, options: ServerOptions, logger: Logger,
         onListening: @escaping @Sendable (String, Int) async -> Void
     ) -> some ApplicationProtocol {
-        Application(
+        let limits = options.limits
+        let counter = ConnectionCounter()
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ConnectionGuard(limits: limits, counter: counter), ExpectContinueHandler()],
+            idleTimeout: limits.idleTimeout,
+            httpDecoderConfiguration: .init(
+                maxHeaderFieldSize: limits.maxHeaderFieldSize, maxHeaderListSize: limits.maxHeaderListSize,
+                maxHeaderFieldCount: limits.maxHeaderFieldCount))
+        return Application(
             router: router(service: service, options: options),
-            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
+            server: .http1(configuration: http1),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
             onServerRunning: { channel in
                 let address = channel.localAddress

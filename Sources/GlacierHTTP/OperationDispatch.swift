@@ -95,6 +95,14 @@ struct OperationDispatchMiddleware: RouterMiddleware {
                 .unknownOperation,
                 "No Glacier operation matches \(request.method.rawValue) \(path.prefix(300)); see README for the 33 operations and their paths")
         }
+        if spec.name != .uploadArchive && spec.name != .uploadMultipartPart,
+            let declared = request.headers[.contentLength].flatMap({ Int64($0) }), declared > OperationInput.maxJSONBody
+        {
+            // Refused before a byte of it is read; the connection guard then closes the
+            // connection instead of draining the body.
+            throw GlacierError.invalid(
+                "The request body of \(spec.name.rawValue) is \(declared) bytes; it may be at most \(OperationInput.maxJSONBody)")
+        }
         try Self.checkAccount(parameters["accountId"] ?? "-", caller: context.caller)
         if let vaultName = parameters["vaultName"], !Self.unenforced.contains(spec.name) {
             try await enforcePolicies(context.caller, vaultName, spec.name.rawValue)

@@ -27,9 +27,16 @@ public enum BlobStoreError: Error, CustomStringConvertible {
 public struct BlobStore: Sendable {
     public let blobsDirectory: String
     public let temporaryDirectory: String
+    /// `--fsync`: file contents and the `blobs/` directory entry reach the disk before a
+    /// blob is published, so a power loss cannot lose what was acknowledged.
+    public let durable: Bool
+    /// Present while the server is stopped after a clean shutdown.
+    let cleanShutdownMarker: String
 
-    public init(dataDirectory: String) throws {
+    public init(dataDirectory: String, durable: Bool = false) throws {
+        self.durable = durable
         blobsDirectory = dataDirectory + "/blobs"
+        cleanShutdownMarker = dataDirectory + "/clean-shutdown"
         temporaryDirectory = dataDirectory + "/tmp"
         for dir in [dataDirectory, blobsDirectory, temporaryDirectory] {
             if mkdir(dir, 0o755) != 0 && errno != EEXIST {
@@ -45,7 +52,7 @@ public struct BlobStore: Sendable {
         let path = temporaryDirectory + "/" + RandomID.blobID() + ".incoming"
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw BlobStoreError.io(operation: "create", path: path, errno: errno) }
-        return BlobWriter(fd: fd, path: path)
+        return BlobWriter(fd: fd, path: path, durable: durable)
     }
 
     /// Closes `writer` and renames its file into `blobs/` under a fresh ID, which it returns.
@@ -58,7 +65,15 @@ public struct BlobStore: Sendable {
             throw BlobStoreError.io(operation: "rename", path: writer.path, errno: e)
         }
         writer.published = true
+        if durable { try syncDirectory(blobsDirectory) }
         return blobID
+    }
+
+    private func syncDirectory(_ dir: String) throws {
+        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw BlobStoreError.io(operation: "open", path: dir, errno: errno) }
+        defer { Glibc.close(fd) }
+        if fsync(fd) != 0 { throw BlobStoreError.io(operation: "fsync", path: dir, errno: errno) }
     }
 
     /// Removes a blob file; a missing file is not an error.
@@ -90,6 +105,18 @@ public struct BlobStore: Sendable {
         }
     }
 
+
+    /// True when the previous run ended cleanly; removes the marker either way, so a crash
+    /// during this run is noticed at the next start.
+    public func consumeCleanShutdownMarker() -> Bool {
+        unlink(cleanShutdownMarker) == 0
+    }
+
+    public func writeCleanShutdownMarker() {
+        let fd = open(cleanShutdownMarker, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        if fd >= 0 { Glibc.close(fd) }
+    }
+
     /// Lists blob IDs present on disk.
     public func listBlobIDs() -> [String] {
         listDirectory(blobsDirectory)
@@ -119,12 +146,14 @@ public struct BlobStore: Sendable {
 public final class BlobWriter {
     let path: String
     private var fd: Int32
+    private let durable: Bool
     fileprivate(set) var published = false
     public private(set) var bytesWritten: Int64 = 0
 
-    init(fd: Int32, path: String) {
+    init(fd: Int32, path: String, durable: Bool) {
         self.fd = fd
         self.path = path
+        self.durable = durable
     }
 
     deinit { discard() }
@@ -145,6 +174,10 @@ public final class BlobWriter {
 
     func close() throws {
         guard fd >= 0 else { return }
+        if durable && fsync(fd) != 0 {
+            let e = errno
+            throw BlobStoreError.io(operation: "fsync", path: path, errno: e)
+        }
         let rc = Glibc.close(fd)
         fd = -1
         if rc != 0 { throw BlobStoreError.io(operation: "close", path: path, errno: errno) }

@@ -32,17 +32,30 @@ public struct OutputSegment: Sendable, Equatable {
 }
 
 extension MetadataStore {
+    public enum CreateJobResult: Sendable, Equatable {
+        case created
+        case vaultNotFound
+        /// The archive whose bytes the job pins was deleted meanwhile.
+        case archiveNotFound
+    }
+
     /// Records a job. `segments` pin the bytes its output will come from (an archive's blob
-    /// files), so deleting the archive meanwhile does not take the job's output away.
-    /// Returns false when the vault no longer exists.
-    public func createJob(_ job: JobRow, segments: [OutputSegment]) async throws -> Bool {
+    /// files), so deleting the archive afterwards does not take the job's output away.
+    /// `archiveID` names the archive they belong to: it must still exist in this
+    /// transaction, or a DeleteArchive that committed meanwhile has already unlinked them.
+    public func createJob(_ job: JobRow, segments: [OutputSegment], archiveID: String? = nil) async throws -> CreateJobResult {
         try await database.write { db in
-            guard try Self.fetchVault(db, job.vault) != nil else { return false }
+            guard try Self.fetchVault(db, job.vault) != nil else { return .vaultNotFound }
+            if let archiveID {
+                let exists = try Bool.fetchOne(
+                    db, sql: "SELECT EXISTS (SELECT 1 FROM archives WHERE id = ?)", arguments: [archiveID]) ?? false
+                guard exists else { return .archiveNotFound }
+            }
             try db.execute(
                 sql: "INSERT INTO jobs (id, account_id, region, vault_name, document, completes_at, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 arguments: [job.id, job.vault.accountID, job.vault.region, job.vault.name, job.document, job.completesAt, job.completedAt])
             try Self.insertJobSegments(db, jobID: job.id, segments)
-            return true
+            return .created
         }
     }
 

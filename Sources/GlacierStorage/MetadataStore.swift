@@ -10,14 +10,16 @@ public final class MetadataStore: Sendable {
     public let path: String
     private let pool: DatabasePool
 
-    public init(path: String) throws {
+    /// `durable`: synchronous=FULL, so a commit is on disk before it returns (`--fsync`).
+    public init(path: String, durable: Bool = false) throws {
         self.path = path
         var config = Configuration()
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             // WAL + synchronous=NORMAL: a committed transaction survives a process crash;
             // only a power loss may lose the last transactions (see README, durability).
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // FULL also syncs the WAL at every commit.
+            try db.execute(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
         }
         pool = try DatabasePool(path: path, configuration: config)

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Glacier's SHA-256 tree hash.
 ///
 /// The data is cut into 1 MiB leaves; each leaf is SHA-256'd; then adjacent pairs of
@@ -87,22 +89,60 @@ public final class TreeHasher {
     }
 }
 
+/// Hands values to `concurrentPerform`'s two iterations, which touch disjoint state (one the
+/// tree hasher, the other the linear hasher), only read `bytes`, and finish before it returns.
+private struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
 /// Feeds each incoming buffer once to both hashes Glacier checks on an upload:
 /// the tree hash (`x-amz-sha256-tree-hash`) and the linear hash (`x-amz-content-sha256`).
+///
+/// A payload of at most one leaf (1 MiB) has a tree hash equal to its SHA-256, so when the
+/// expected length says so it is hashed once, not twice (half the work for 1 MiB parts and
+/// small archives).
 public final class PayloadHasher {
     private let linear = SHA256Hasher()
-    private let tree = TreeHasher()
+    private let tree: TreeHasher?
+    public private(set) var byteCount = 0
 
-    public init() {}
-
-    public var byteCount: Int { tree.byteCount }
+    /// `expectedLength`: the payload's declared size, when known; callers reject bodies
+    /// longer than declared before feeding them here.
+    public init(expectedLength: Int64? = nil) {
+        tree = (expectedLength.map { $0 <= Int64(TreeHash.leafSize) } ?? false) ? nil : TreeHasher()
+    }
 
     public func update(_ bytes: UnsafeRawBufferPointer) {
+        byteCount += bytes.count
         linear.update(bytes)
-        tree.update(bytes)
+        tree?.update(bytes)
+    }
+
+    /// Buffers at least this large are hashed on two threads (see `update(_:alongside:)`).
+    public static let parallelThreshold = 128 * 1024
+
+    /// Feeds `bytes` to both hashes, then runs `work` (the file write). For a large buffer of
+    /// a multi-leaf payload the two hashes run on two threads at once, so one upload can use
+    /// two cores: SHA-256 is the cost of an upload, and the two hashes are independent.
+    public func update(_ bytes: UnsafeRawBufferPointer, alongside work: () throws -> Void) throws {
+        if let tree, bytes.count >= Self.parallelThreshold {
+            byteCount += bytes.count
+            let box = UncheckedBox((tree, linear, bytes))
+            DispatchQueue.concurrentPerform(iterations: 2) { i in
+                let (tree, linear, bytes) = box.value
+                if i == 0 { tree.update(bytes) } else { linear.update(bytes) }
+            }
+        } else {
+            update(bytes)
+        }
+        try work()
     }
 
     public func finalize() -> (treeHash: SHA256Digest, linearHash: SHA256Digest) {
-        (tree.finalize(), linear.finalize())
+        let linearHash = linear.finalize()
+        if let tree { return (tree.finalize(), linearHash) }
+        precondition(byteCount <= TreeHash.leafSize, "PayloadHasher fed more than the one leaf it was told to expect")
+        return (linearHash, linearHash)
     }
 }

@@ -38,6 +38,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Account for access keys that are not 12-digit account IDs (GLACIER_MOCK_ACCOUNT_ID). Default 123456789012.")
     var accountId: String?
 
+    @Flag(help: "Sync part and archive files, directories and SQLite commits to disk before acknowledging (GLACIER_MOCK_FSYNC=1). Survives power loss; slower.")
+    var fsync = false
+
+    @Option(help: "Most connections open at once; more get 500 ServiceUnavailableException (GLACIER_MOCK_MAX_CONNECTIONS). Default 512.")
+    var maxConnections: Int?
+
+    @Option(help: "Close a connection idle (no request, or no progress) this long, e.g. 60s (GLACIER_MOCK_IDLE_TIMEOUT). Default 60s.")
+    var idleTimeout: String?
+
+    @Option(help: "Answer 408 RequestTimeoutException when a request body pauses this long, or averages under 1 KiB/s after it, e.g. 20s (GLACIER_MOCK_BODY_TIMEOUT). Default 20s.")
+    var bodyTimeout: String?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical (GLACIER_MOCK_LOG_LEVEL). Default info.")
     var logLevel: String?
 
@@ -49,6 +61,12 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Publish job notifications to this SNS endpoint, e.g. http://127.0.0.1:5000 (GLACIER_MOCK_SNS_ENDPOINT). Default: record only.")
     var snsEndpoint: String?
+
+    @Option(help: "none (any or no signature) or sigv4 (verify Signature Version 4 against --credentials) (GLACIER_MOCK_AUTH). Default none.")
+    var auth: String?
+
+    @Option(help: "For --auth sigv4: ACCESS_KEY:SECRET:ACCOUNT_ID[,...], or @FILE with one triple per line (GLACIER_MOCK_CREDENTIALS).")
+    var credentials: String?
 
     func run() async throws {
         let levelName = logLevel ?? environment("LOG_LEVEL") ?? "info"
@@ -74,6 +92,24 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--account-id must be 12 digits; got \(options.defaultAccountID)")
         }
 
+        if let n = maxConnections ?? environment("MAX_CONNECTIONS").map({ Int($0) ?? 0 }) {
+            guard n >= 1 else { throw ValidationError("--max-connections must be a positive number") }
+            options.limits.maxConnections = n
+        }
+        if let ms = try Self.duration("--idle-timeout", idleTimeout ?? environment("IDLE_TIMEOUT")) {
+            options.limits.idleTimeout = .milliseconds(ms)
+        }
+        if let ms = try Self.duration("--body-timeout", bodyTimeout ?? environment("BODY_TIMEOUT")) {
+            options.limits.bodyTimeout = .milliseconds(ms)
+        }
+        options.authentication = try Self.authentication(
+            mode: auth ?? environment("AUTH") ?? "none", credentials: credentials ?? environment("CREDENTIALS"))
+        if case .sigV4(let accepted) = options.authentication {
+            logger.info("authentication: sigv4 with \(accepted.byAccessKey.count) access key(s)")
+        } else if (credentials ?? environment("CREDENTIALS")) != nil {
+            logger.warning("--credentials is ignored: requests are not authenticated without --auth sigv4")
+        }
+
         let requestedDataDir = dataDir ?? environment("DATA_DIR")
         let directory = try requestedDataDir ?? Self.makeTemporaryDirectory()
         defer {
@@ -83,6 +119,7 @@ struct Serve: AsyncParsableCommand {
         logger.info("data directory: \(directory)\(requestedDataDir == nil ? " (temporary, removed on exit)" : "")")
 
         var serviceOptions = ServiceOptions()
+        serviceOptions.fsync = fsync || ["1", "true", "yes"].contains(environment("FSYNC")?.lowercased() ?? "")
         do {
             if let spec = jobDelay ?? environment("JOB_DELAY") { serviceOptions.jobDelay = try ServiceOptions.parseJobDelays(spec) }
         } catch let error as GlacierError {
@@ -118,7 +155,49 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data("glacier-mock listening on http://\(host):\(port)\n".utf8))
         }
         try await app.runService()
+        ticker.cancel()
+        _ = await ticker.result
+        service.markCleanShutdown()
         logger.info("stopped")
+    }
+
+    /// Parses an optional duration option such as 60s, 2m or 500ms into milliseconds.
+    static func duration(_ name: String, _ spec: String?) throws -> Int64? {
+        guard let spec else { return nil }
+        guard let ms = ServiceOptions.parseDuration(spec), ms > 0 else {
+            throw ValidationError("\(name) must be a duration such as 60s, 2m or 500ms; got \(spec)")
+        }
+        return ms
+    }
+
+    /// `--auth` and `--credentials` (a list, or `@FILE`), checked before anything starts.
+    static func authentication(mode: String, credentials spec: String?) throws -> Authentication {
+        switch mode {
+        case "none":
+            return .none
+        case "sigv4":
+            guard let spec, !spec.isEmpty else {
+                throw ValidationError(
+                    "--auth sigv4 needs --credentials ACCESS_KEY:SECRET:ACCOUNT_ID[,...] or --credentials @FILE (or GLACIER_MOCK_CREDENTIALS)")
+            }
+            var text = spec
+            var source = "--credentials"
+            if spec.hasPrefix("@") {
+                let path = String(spec.dropFirst())
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw ValidationError("--credentials @\(path): cannot read the file")
+                }
+                text = String(decoding: data, as: UTF8.self)
+                source = "--credentials @\(path)"
+            }
+            do {
+                return .sigV4(try Credentials.parse(text))
+            } catch {
+                throw ValidationError("\(source): \(error.description)")
+            }
+        default:
+            throw ValidationError("--auth must be none or sigv4; got \(mode)")
+        }
     }
 
     static func makeTemporaryDirectory() throws -> String {

@@ -46,12 +46,16 @@ enum Fixture {
 
 /// Feeds `bytes` to `update` in chunks whose sizes cycle through `sizes`.
 func feed(_ bytes: [UInt8], chunkSizes sizes: [Int], _ update: (UnsafeRawBufferPointer) -> Void) {
-    bytes.withUnsafeBytes { all in
+    feedThrowing(bytes, chunkSizes: sizes, update)
+}
+
+func feedThrowing(_ bytes: [UInt8], chunkSizes sizes: [Int], _ update: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+    try bytes.withUnsafeBytes { all in
         var offset = 0
         var k = 0
         while offset < all.count {
             let n = min(sizes[k % sizes.count], all.count - offset)
-            update(UnsafeRawBufferPointer(rebasing: all[offset..<offset + n]))
+            try update(UnsafeRawBufferPointer(rebasing: all[offset..<offset + n]))
             offset += n
             k += 1
         }
@@ -114,15 +118,45 @@ let mib = 1 << 20
         }
     }
 
-    @Test func payloadHasherGivesBothHashesForEveryVector() throws {
+    /// With and without the declared length (which lets a one-leaf payload be hashed once).
+    @Test(arguments: [false, true])
+    func payloadHasherGivesBothHashesForEveryVector(declared: Bool) throws {
         for v in try Fixture.load().vectors {
             let data = Fixture.content(v.size)
-            let hasher = PayloadHasher()
+            let hasher = PayloadHasher(expectedLength: declared ? Int64(v.size) : nil)
             feed(data, chunkSizes: [65536 + 3, 7, mib + 1]) { hasher.update($0) }
             #expect(hasher.byteCount == v.size, "\(v)")
             let (tree, linear) = hasher.finalize()
             #expect(tree.hex == v.treeHash, "\(v)")
             #expect(linear.hex == v.linearHash, "\(v)")
+        }
+    }
+
+    /// The two-thread path (buffers ≥ 128 KiB of a multi-leaf payload) gives the same hashes,
+    /// runs the caller's work once per buffer, and passes its error on.
+    @Test func payloadHasherAlongsideWorkMatchesEveryVector() throws {
+        for v in try Fixture.load().vectors {
+            let data = Fixture.content(v.size)
+            let hasher = PayloadHasher(expectedLength: Int64(v.size))
+            var worked = 0
+            var written = 0
+            try feedThrowing(data, chunkSizes: [mib + 5, 200_000, 131_072, 7]) { bytes in
+                try hasher.update(bytes) {
+                    worked += 1
+                    written += bytes.count
+                }
+            }
+            #expect(written == v.size, "\(v)")
+            #expect(worked > 0 || v.size == 0, "\(v)")
+            let (tree, linear) = hasher.finalize()
+            #expect(tree.hex == v.treeHash, "\(v)")
+            #expect(linear.hex == v.linearHash, "\(v)")
+        }
+        struct DiskFull: Error {}
+        let hasher = PayloadHasher(expectedLength: 4 * Int64(mib))
+        let big = [UInt8](repeating: 1, count: mib)
+        #expect(throws: DiskFull.self) {
+            try big.withUnsafeBytes { bytes in try hasher.update(bytes) { throw DiskFull() } }
         }
     }
 

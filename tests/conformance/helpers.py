@@ -165,6 +165,22 @@ class GlacierServer:
         self.exit_codes.append(rc)
         return rc
 
+    def kill(self) -> int:
+        """SIGKILL (a crash: no clean-up runs), wait for the exit; returns the exit code."""
+        return self.stop(signal.SIGKILL)
+
+    @property
+    def pid(self) -> int:
+        assert self.running(), "server not running"
+        return self.proc.pid
+
+    def memory_kib(self, field: str = "VmRSS") -> int:
+        """A /proc/PID/status memory figure of the running server (VmRSS, VmHWM...), in KiB."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+        raise AssertionError(f"no {field} in /proc/{self.pid}/status")
+
     def restart(self) -> "GlacierServer":
         rc = self.stop()
         assert rc == 0, f"glacier-mock exited with {rc} on SIGTERM\nlog:\n{self.log_text()}"
@@ -479,3 +495,183 @@ def mock_notifications(endpoint: str) -> list[dict]:
 
 def notifications_for_job(endpoint: str, job_id: str) -> list[dict]:
     return [n for n in mock_notifications(endpoint) if json.loads(n["Message"]).get("JobId") == job_id]
+
+
+# --------------------------------------------------------------------------
+# reliability: on-disk consistency, verify, whole-vault reads
+# --------------------------------------------------------------------------
+
+ALL_BLOBS_SQL = ("SELECT blob_id FROM parts UNION SELECT blob_id FROM archive_segments "
+                 "UNION SELECT blob_id FROM job_segments")
+
+
+def run_verify(data_dir: Path, binary: Path | None = None) -> subprocess.CompletedProcess:
+    """`glacier-mock verify --data-dir DATA_DIR` (exit 1 when a stored hash differs)."""
+    return subprocess.run([str(binary or server_binary()), "verify", "--data-dir", str(data_dir)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def assert_verify_ok(data_dir: Path):
+    result = run_verify(data_dir)
+    assert result.returncode == 0, f"verify exited {result.returncode}:\n{result.stdout}{result.stderr}"
+    return result
+
+
+def assert_blobs_match_metadata(data_dir: Path):
+    """Every blob file is referenced by the metadata and every referenced blob file exists."""
+    on_disk = {p.name for p in (Path(data_dir) / "blobs").iterdir()}
+    referenced = {row[0] for row in db_rows(data_dir, ALL_BLOBS_SQL)}
+    assert not (referenced - on_disk), f"metadata refers to missing blob files: {sorted(referenced - on_disk)}"
+    assert not (on_disk - referenced), f"blob files nothing refers to: {sorted(on_disk - referenced)}"
+
+
+def temporaries(data_dir: Path) -> list[str]:
+    tmp = Path(data_dir) / "tmp"
+    return sorted(p.name for p in tmp.iterdir()) if tmp.is_dir() else []
+
+
+def inventory(client, vault: str) -> list[dict]:
+    """The vault's archives now, through an inventory-retrieval job (jobs complete at once)."""
+    job_id = inventory_job(client, vault)
+    _, body = job_output(client, vault, job_id)
+    return json.loads(body)["ArchiveList"]
+
+
+def retrieve(client, vault: str, archive_id: str) -> bytes:
+    """An archive's bytes through an archive-retrieval job and GetJobOutput."""
+    job_id = retrieval_job(client, vault, archive_id)
+    _, body = job_output(client, vault, job_id)
+    return body
+
+
+def list_all_uploads(client, vault: str) -> list[dict]:
+    pages = client.get_paginator("list_multipart_uploads").paginate(accountId="-", vaultName=vault)
+    return [u for page in pages for u in page["UploadsList"]]
+
+
+def list_all_parts(client, vault: str, upload_id: str) -> list[dict]:
+    pages = client.get_paginator("list_parts").paginate(accountId="-", vaultName=vault, uploadId=upload_id)
+    return [p for page in pages for p in page["Parts"]]
+
+
+def raw_http(port: int, request: bytes, timeout: float = HTTP_TIMEOUT):
+    """Sends `request` bytes as they are (no client normalisation) on a fresh connection and
+    reads until the server closes it. Returns (status, headers, body), or None when the
+    server closed the connection without answering."""
+    import socket
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(request)
+        try:
+            s.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        chunks = []
+        while True:
+            try:
+                b = s.recv(65536)
+            except ConnectionResetError:
+                break
+            if not b:
+                break
+            chunks.append(b)
+    data = b"".join(chunks)
+    if not data:
+        return None
+    head, _, body = data.partition(b"\r\n\r\n")
+    while re.match(rb"HTTP/1\.\d 1\d\d ", head):   # interim answers (100 Continue)
+        head, _, body = body.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    status_line = lines[0].split(b" ", 2)
+    assert status_line[0].startswith(b"HTTP/1."), f"not an HTTP response: {data[:200]!r}"
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(b":")
+        headers[k.strip().lower().decode("latin-1")] = v.strip().decode("latin-1")
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        out, rest = [], body
+        while rest:
+            size_line, _, rest = rest.partition(b"\r\n")
+            n = int(size_line.split(b";")[0], 16)
+            if n == 0:
+                break
+            out.append(rest[:n])
+            rest = rest[n + 2:]
+        body = b"".join(out)
+    return int(status_line[1]), headers, body
+
+
+def raw_request_bytes(method: bytes, target: bytes, headers: dict | None = None, body: bytes = b"") -> bytes:
+    """An HTTP/1.1 request with `Connection: close`, the target sent byte for byte."""
+    h = {"Host": "127.0.0.1", "x-amz-glacier-version": "2012-06-01", "Connection": "close",
+         "Content-Length": str(len(body))}
+    h.update(headers or {})
+    head = b"".join(f"{k}: {v}\r\n".encode("utf-8") for k, v in h.items())
+    return method + b" " + target + b" HTTP/1.1\r\n" + head + b"\r\n" + body
+
+
+# Glacier's error codes and their documented HTTP status (GlacierError.Code in the server).
+ERROR_STATUS = {
+    "AccessDeniedException": 403, "BadRequest": 400, "ExpiredTokenException": 403,
+    "InsufficientCapacityException": 400, "InvalidParameterValueException": 400,
+    "InvalidSignatureException": 403, "LimitExceededException": 400,
+    "MissingAuthenticationTokenException": 400, "MissingParameterValueException": 400,
+    "PolicyEnforcedException": 400, "RequestTimeoutException": 408,
+    "ResourceNotFoundException": 404, "SerializationException": 400,
+    "ServiceUnavailableException": 500, "ThrottlingException": 400,
+    "UnrecognizedClientException": 403, "UnknownOperationException": 404, "NotImplemented": 501,
+}
+
+
+def check_glacier_error(status: int, body: bytes, context: str = "") -> dict:
+    """A Glacier JSON error: code, message and type, with the code's documented status."""
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        raise AssertionError(f"{context}: HTTP {status} error body is not JSON: {body[:300]!r}")
+    assert isinstance(doc, dict), f"{context}: {doc!r}"
+    code = doc.get("code")
+    assert code in ERROR_STATUS, f"{context}: unknown error code in {doc}"
+    assert ERROR_STATUS[code] == status, f"{context}: {code} with HTTP {status} (documented {ERROR_STATUS[code]})"
+    assert isinstance(doc.get("message"), str) and doc["message"], f"{context}: {doc}"
+    assert doc.get("type") == ("Client" if status < 500 else "Server"), f"{context}: {doc}"
+    return doc
+
+
+# The 33 operations' HTTP method and path template.
+OPERATION_PATHS = {
+    # operation: (method, path template, fixed query) — botocore's Glacier model
+    "AbortMultipartUpload": ("DELETE", "/{accountId}/vaults/{vaultName}/multipart-uploads/{uploadId}", ""),
+    "AbortVaultLock": ("DELETE", "/{accountId}/vaults/{vaultName}/lock-policy", ""),
+    "AddTagsToVault": ("POST", "/{accountId}/vaults/{vaultName}/tags", "?operation=add"),
+    "CompleteMultipartUpload": ("POST", "/{accountId}/vaults/{vaultName}/multipart-uploads/{uploadId}", ""),
+    "CompleteVaultLock": ("POST", "/{accountId}/vaults/{vaultName}/lock-policy/{lockId}", ""),
+    "CreateVault": ("PUT", "/{accountId}/vaults/{vaultName}", ""),
+    "DeleteArchive": ("DELETE", "/{accountId}/vaults/{vaultName}/archives/{archiveId}", ""),
+    "DeleteVault": ("DELETE", "/{accountId}/vaults/{vaultName}", ""),
+    "DeleteVaultAccessPolicy": ("DELETE", "/{accountId}/vaults/{vaultName}/access-policy", ""),
+    "DeleteVaultNotifications": ("DELETE", "/{accountId}/vaults/{vaultName}/notification-configuration", ""),
+    "DescribeJob": ("GET", "/{accountId}/vaults/{vaultName}/jobs/{jobId}", ""),
+    "DescribeVault": ("GET", "/{accountId}/vaults/{vaultName}", ""),
+    "GetDataRetrievalPolicy": ("GET", "/{accountId}/policies/data-retrieval", ""),
+    "GetJobOutput": ("GET", "/{accountId}/vaults/{vaultName}/jobs/{jobId}/output", ""),
+    "GetVaultAccessPolicy": ("GET", "/{accountId}/vaults/{vaultName}/access-policy", ""),
+    "GetVaultLock": ("GET", "/{accountId}/vaults/{vaultName}/lock-policy", ""),
+    "GetVaultNotifications": ("GET", "/{accountId}/vaults/{vaultName}/notification-configuration", ""),
+    "InitiateJob": ("POST", "/{accountId}/vaults/{vaultName}/jobs", ""),
+    "InitiateMultipartUpload": ("POST", "/{accountId}/vaults/{vaultName}/multipart-uploads", ""),
+    "InitiateVaultLock": ("POST", "/{accountId}/vaults/{vaultName}/lock-policy", ""),
+    "ListJobs": ("GET", "/{accountId}/vaults/{vaultName}/jobs", ""),
+    "ListMultipartUploads": ("GET", "/{accountId}/vaults/{vaultName}/multipart-uploads", ""),
+    "ListParts": ("GET", "/{accountId}/vaults/{vaultName}/multipart-uploads/{uploadId}", ""),
+    "ListProvisionedCapacity": ("GET", "/{accountId}/provisioned-capacity", ""),
+    "ListTagsForVault": ("GET", "/{accountId}/vaults/{vaultName}/tags", ""),
+    "ListVaults": ("GET", "/{accountId}/vaults", ""),
+    "PurchaseProvisionedCapacity": ("POST", "/{accountId}/provisioned-capacity", ""),
+    "RemoveTagsFromVault": ("POST", "/{accountId}/vaults/{vaultName}/tags", "?operation=remove"),
+    "SetDataRetrievalPolicy": ("PUT", "/{accountId}/policies/data-retrieval", ""),
+    "SetVaultAccessPolicy": ("PUT", "/{accountId}/vaults/{vaultName}/access-policy", ""),
+    "SetVaultNotifications": ("PUT", "/{accountId}/vaults/{vaultName}/notification-configuration", ""),
+    "UploadArchive": ("POST", "/{accountId}/vaults/{vaultName}/archives", ""),
+    "UploadMultipartPart": ("PUT", "/{accountId}/vaults/{vaultName}/multipart-uploads/{uploadId}", ""),
+}
+assert len(OPERATION_PATHS) == 33

@@ -147,3 +147,29 @@ def test_two_servers_on_separate_dirs_are_independent(fresh_server):
 def test_idle_server_exits_zero(fresh_server, sig):
     srv = fresh_server()
     assert srv.stop(sig) == 0, srv.log_text()
+
+
+def test_orphan_blobs_are_removed_after_a_crash_not_after_a_clean_stop(fresh_server):
+    """A blob file no metadata refers to can only come from a crash between rename and
+    commit. After SIGKILL the next start scans for such files and removes them; after a clean
+    stop it skips the scan (start-up stays O(1) in the number of archives), so a file planted
+    by hand survives — and the clean-shutdown marker is consumed, so the next crash is seen."""
+    srv = fresh_server()
+    c = srv.client()
+    c.create_vault(accountId="-", vaultName="orph")
+    create_archive(c, "orph", b"kept bytes")
+    assert srv.stop(signal.SIGTERM) == 0
+    marker = srv.data_dir / "clean-shutdown"
+    assert marker.is_file(), "a clean stop did not leave the clean-shutdown marker"
+    planted = srv.data_dir / "blobs" / "PLANTEDORPHAN"
+    planted.write_bytes(b"no metadata refers to me")
+    srv.start()
+    assert not marker.exists(), "the marker must be consumed at start"
+    assert planted.is_file(), "after a clean stop the orphan scan should have been skipped"
+    srv.proc.kill()
+    srv.proc.wait(timeout=10)
+    srv.start()
+    assert not planted.exists(), "after a crash the orphan scan must remove unreferenced blobs"
+    d = srv.client().describe_vault(accountId="-", vaultName="orph")
+    assert d["NumberOfArchives"] == 1
+    assert any((srv.data_dir / "blobs").iterdir()), "the referenced blob must stay"

@@ -52,28 +52,26 @@ enum ArchiveAndJobHandlers {
     }
 }
 
-/// Streams pieces of blob files as a response body, 1 MiB at a time: the output is never
-/// held in memory whole, and NIO's backpressure (the writer's `write` suspends) paces reads.
+/// Streams pieces of blob files as a response body with sendfile(2) (see `FileRegionRelay`):
+/// the output is never copied through user space nor held in memory, and NIO's backpressure
+/// (the writer's `write` suspends while the socket is full) paces the pieces.
 enum FileStreaming {
-    static let block = 1 << 20
-
     static func body(_ pieces: [JobOutput.Piece], length: Int64) -> ResponseBody {
         ResponseBody(contentLength: Int(length)) { writer in
-            let allocator = ByteBufferAllocator()
             for piece in pieces {
                 let fd = open(piece.path, O_RDONLY | O_CLOEXEC)
                 guard fd >= 0 else { throw GlacierError(.serviceUnavailable, "job output file is missing: \(piece.path)") }
-                defer { close(fd) }
-                var done: Int64 = 0
-                while done < piece.length {
-                    let want = Int(min(Int64(block), piece.length - done))
-                    var buffer = allocator.buffer(capacity: want)
-                    let n = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { raw in
-                        pread(fd, raw.baseAddress, want, off_t(piece.offset + done))
-                    }
-                    guard n > 0 else { throw GlacierError(.serviceUnavailable, "job output file is shorter than recorded: \(piece.path)") }
-                    done += Int64(n)
-                    try await writer.write(buffer)
+                var info = stat()
+                guard fstat(fd, &info) == 0, Int64(info.st_size) >= piece.offset + piece.length else {
+                    close(fd)
+                    throw GlacierError(.serviceUnavailable, "job output file is shorter than recorded: \(piece.path)")
+                }
+                let marker = FileRegionRelay.marker(fd: fd, offset: piece.offset, length: piece.length)
+                do {
+                    try await writer.write(marker)
+                } catch {
+                    FileRegionRelay.cancel(marker)
+                    throw error
                 }
             }
             try await writer.finish(nil)

@@ -2,10 +2,12 @@ import GlacierDomain
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOHTTP1
 
 /// Turns every error into Glacier's JSON error body `{"code", "message", "type"}` with the
-/// status from the error table. Anything that is not a `GlacierError` is our own bug or an
-/// I/O failure: it is logged and answered as ServiceUnavailableException (500).
+/// status from the error table. A request body that breaks off is BadRequest (400). Anything
+/// else that is not a `GlacierError` is our own bug or an I/O failure: it is logged and
+/// answered as ServiceUnavailableException (500).
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = GlacierRequestContext
 
@@ -15,6 +17,11 @@ struct ErrorMiddleware: RouterMiddleware {
         } catch let error as GlacierError {
             context.logger.debug("glacier error", metadata: ["code": .string(error.code.rawValue), "message": .string(error.message)])
             return Self.response(for: error)
+        } catch let error as HTTPParserError {
+            // Raised while the handler reads the body: the request broke off or is not valid
+            // HTTP (e.g. the connection ended before Content-Length bytes). The client's fault.
+            context.logger.debug("malformed request", metadata: ["error": .string(String(describing: error))])
+            return Self.response(for: GlacierError(.badRequest, "The request is not valid HTTP/1.1: \(error) (is the body shorter than its Content-Length?)"))
         } catch {
             context.logger.error("internal error", metadata: ["error": .string(String(describing: error))])
             return Self.response(for: GlacierError(.serviceUnavailable, "glacier-mock failed to handle the request: \(error)"))
@@ -22,14 +29,18 @@ struct ErrorMiddleware: RouterMiddleware {
     }
 
     static func response(for error: GlacierError) -> Response {
-        let body = JSONWriter.object([
+        Response(
+            status: HTTPResponse.Status(code: error.status),
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: body(for: error)))
+    }
+
+    /// Glacier's error body: `{"code": …, "message": …, "type": "Client" | "Server"}`.
+    static func body(for error: GlacierError) -> ByteBuffer {
+        ByteBuffer(string: JSONWriter.object([
             ("code", .string(error.code.rawValue)),
             ("message", .string(error.message)),
             ("type", .string(error.code.type)),
-        ])
-        return Response(
-            status: HTTPResponse.Status(code: error.status),
-            headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(string: body)))
+        ]))
     }
 }
