@@ -57,6 +57,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var endsRead = 0
     private var responseHeadsWritten = 0
     private var responseEndsWritten = 0
+    /// The stream broke (unparsable bytes) while a response was owed: close once it is out.
+    private var closeAfterResponses = false
     /// A request head arrived and its `.end` has not.
     private var readingBody: Bool { headsRead > endsRead }
     /// The request being read has no response begun, and every earlier response is complete:
@@ -120,6 +122,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
+        if closeAfterResponses { return }
         if refused {
             // Answer the first request and close; nothing reaches the application.
             if case .head = part {
@@ -170,7 +173,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             context.write(data, promise: promise)
         case .end:
             responseEndsWritten += 1
-            if endsRead < responseEndsWritten {
+            if endsRead < responseEndsWritten || (closeAfterResponses && responseEndsWritten >= headsRead) {
                 context.writeAndFlush(data, promise: promise)
                 context.close(promise: nil)
             } else {
@@ -199,7 +202,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             // Between requests (or within a head): the error is the answer to what was sent.
             reject(context, GlacierError.invalid(message))
         } else {
-            context.close(promise: nil)
+            // Bytes after a request that is still being answered (say, a body longer than its
+            // Content-Length): let that answer go out, then close; nothing more is read.
+            closeAfterResponses = true
         }
     }
 

@@ -32,14 +32,14 @@ def test_cli_full_multipart_flow(aws, vault_name, tmp_path):
     part0.write_bytes(data[:MIB])
     part1.write_bytes(data[MIB:])
     out = aws("upload-multipart-part", "--account-id", "-", "--vault-name", name,
-              "--upload-id", upload_id, "--body", str(part1),
+              f"--upload-id={upload_id}", "--body", str(part1),
               "--range", f"bytes {MIB}-{len(data) - 1}/*")
     assert out == {"checksum": tree_hash(data[MIB:])}
     out = aws("upload-multipart-part", "--account-id", "-", "--vault-name", name,
-              "--upload-id", upload_id, "--body", str(part0), "--range", "bytes 0-1048575/*")
+              f"--upload-id={upload_id}", "--body", str(part0), "--range", "bytes 0-1048575/*")
     assert out == {"checksum": tree_hash(data[:MIB])}
 
-    parts = aws("list-parts", "--account-id", "-", "--vault-name", name, "--upload-id", upload_id,
+    parts = aws("list-parts", "--account-id", "-", "--vault-name", name, f"--upload-id={upload_id}",
                 "--no-paginate")
     assert parts["MultipartUploadId"] == upload_id
     assert parts["ArchiveDescription"] == "cli archive"
@@ -52,7 +52,7 @@ def test_cli_full_multipart_flow(aws, vault_name, tmp_path):
     ]
 
     out = aws("complete-multipart-upload", "--account-id", "-", "--vault-name", name,
-              "--upload-id", upload_id, "--checksum", tree_hash(data),
+              f"--upload-id={upload_id}", "--checksum", tree_hash(data),
               "--archive-size", str(len(data)))
     archive_id = out["archiveId"]
     assert out["checksum"] == tree_hash(data)
@@ -72,10 +72,10 @@ def test_cli_wrong_checksum_fails(aws, vault_name, tmp_path):
                     "--part-size", str(MIB))["uploadId"]
     f = tmp_path / "p"
     f.write_bytes(b"cli-data")
-    aws("upload-multipart-part", "--account-id", "-", "--vault-name", name, "--upload-id", upload_id,
+    aws("upload-multipart-part", "--account-id", "-", "--vault-name", name, f"--upload-id={upload_id}",
         "--body", str(f), "--range", "bytes 0-7/*")
     p = aws("complete-multipart-upload", "--account-id", "-", "--vault-name", name,
-            "--upload-id", upload_id, "--checksum", "0" * 64, "--archive-size", "8", check=False)
+            f"--upload-id={upload_id}", "--checksum", "0" * 64, "--archive-size", "8", check=False)
     assert p.returncode != 0
     assert "InvalidParameterValueException" in p.stderr
 

@@ -50,7 +50,8 @@ def hostile_values(token: str, victim: Path) -> list[bytes]:
     ]
 
 
-KEY_VALUES = {b"..", b"%2e%2e", b"%2F", b"a/b", b"/etc", b"%00", b"A" * 10000, b"..%2F..%2Fsentinel%2Fvictim"}
+KEY_VALUES = {b"..", b"%2e%2e", b"%2F", b"a/b", b"/etc", b"%00", b"A" * 1000, b"A" * 10000,
+              b"..%2F..%2Fsentinel%2Fvictim"}
 CONTROL_VALUES = [b"\x00", b"a\x00b", b"a b", b"\r\nX: y", b"\x7f", b"\t"]
 
 

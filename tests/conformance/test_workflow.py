@@ -155,10 +155,10 @@ def test_cli_workflow(aws, vault_name, tmp_path):
 
     inv = aws("initiate-job", *v, "--job-parameters", '{"Type":"inventory-retrieval"}')
     assert inv["location"] == f"/{DEFAULT_ACCOUNT}/vaults/{name}/jobs/{inv['jobId']}"
-    job = aws("describe-job", *v, "--job-id", inv["jobId"])
+    job = aws("describe-job", *v, f"--job-id={inv['jobId']}")
     assert (job["Action"], job["Completed"], job["StatusCode"]) == ("InventoryRetrieval", True, "Succeeded")
     inv_file = tmp_path / "inventory.json"
-    meta = aws("get-job-output", *v, "--job-id", inv["jobId"], str(inv_file))
+    meta = aws("get-job-output", *v, f"--job-id={inv['jobId']}", str(inv_file))
     assert meta["status"] == 200 and meta["contentType"] == "application/json"
     doc = json.loads(inv_file.read_bytes())
     assert [(a["ArchiveId"], a["ArchiveDescription"], a["Size"]) for a in doc["ArchiveList"]] == [
@@ -166,12 +166,12 @@ def test_cli_workflow(aws, vault_name, tmp_path):
 
     ret = aws("initiate-job", *v, "--job-parameters",
               json.dumps({"Type": "archive-retrieval", "ArchiveId": archive_id}))
-    job = aws("describe-job", *v, "--job-id", ret["jobId"])
+    job = aws("describe-job", *v, f"--job-id={ret['jobId']}")
     assert (job["Completed"], job["ArchiveSHA256TreeHash"], job["SHA256TreeHash"]) == (
         True, tree_hash(data), tree_hash(data))
 
     whole = tmp_path / "restored.bin"
-    meta = aws("get-job-output", *v, "--job-id", ret["jobId"], str(whole))
+    meta = aws("get-job-output", *v, f"--job-id={ret['jobId']}", str(whole))
     assert meta["status"] == 200
     assert meta["checksum"] == tree_hash(data)
     assert meta["archiveDescription"] == "cli backup"
@@ -182,7 +182,7 @@ def test_cli_workflow(aws, vault_name, tmp_path):
     for i, first in enumerate(range(0, len(data), MIB)):
         last = min(first + MIB, len(data)) - 1
         f = tmp_path / f"piece{i}"
-        meta = aws("get-job-output", *v, "--job-id", ret["jobId"], "--range", f"bytes={first}-{last}", str(f))
+        meta = aws("get-job-output", *v, f"--job-id={ret['jobId']}", "--range", f"bytes={first}-{last}", str(f))
         assert meta["status"] == 206
         assert meta["contentRange"] == f"bytes {first}-{last}/{len(data)}"
         assert meta["checksum"] == tree_hash(f.read_bytes())
@@ -192,8 +192,8 @@ def test_cli_workflow(aws, vault_name, tmp_path):
     jobs = aws("list-jobs", *v)
     assert [j["JobId"] for j in jobs["JobList"]] == [inv["jobId"], ret["jobId"]]
 
-    assert aws("delete-archive", *v, "--archive-id", archive_id) is None
-    p = aws("delete-archive", *v, "--archive-id", archive_id, check=False)
+    assert aws("delete-archive", *v, f"--archive-id={archive_id}") is None
+    p = aws("delete-archive", *v, f"--archive-id={archive_id}", check=False)
     assert p.returncode != 0 and "ResourceNotFoundException" in p.stderr
     assert aws("delete-vault", *v) is None
     p = aws("describe-vault", *v, check=False)
@@ -207,5 +207,5 @@ def test_cli_bad_job_parameters(aws, vault_name):
     p = aws("initiate-job", *v, "--job-parameters", '{"Type":"select"}', check=False)
     assert p.returncode != 0
     assert "InvalidParameterValueException" in p.stderr and "not supported" in p.stderr
-    p = aws("get-job-output", *v, "--job-id", "no-such-job", "/dev/null", check=False)
+    p = aws("get-job-output", *v, "--job-id=no-such-job", "/dev/null", check=False)
     assert p.returncode != 0 and "ResourceNotFoundException" in p.stderr
