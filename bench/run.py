@@ -806,6 +806,13 @@ def write_report(path: str, runs: list[dict], meta: dict):
         f"{STARTS} starts per run; the 100,000 archives were uploaded through UploadArchive once and are cached in "
         f"bench/.cache/ (keyed by the binary's SQLite schema).")
     add("")
+    # The reading of the gaps (what limits each missed target) is written by hand from
+    # profiles, in bench/GAPS.md; it is carried into every report so a re-run keeps it.
+    gaps = os.path.join(HERE, "GAPS.md")
+    if os.path.exists(gaps):
+        with open(gaps) as g:
+            add(g.read().rstrip())
+            add("")
     with open(path, "w") as f:
         f.write("\n".join(L))
 
