@@ -65,15 +65,8 @@ extension Timestamp {
             millis = 0
             for i in 0..<3 { millis = millis * 10 + (i < digits ? Int(b[20 + i] - 48) : 0) }
         }
-        // Days from civil (proleptic Gregorian), after H. Hinnant.
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days: Int = era * 146097 + doe - 719468
-        let seconds: Int = ((days * 24 + hour) * 60 + minute) * 60 + second
+        let seconds = Timestamp.epochSeconds(
+            year: Int64(year), month: Int64(month), day: Int64(day), hour: Int64(hour), minute: Int64(minute), second: Int64(second))
         return Milliseconds(seconds) * 1000 + Milliseconds(millis)
     }
 }

@@ -1,3 +1,4 @@
+import GlacierDomain
 import TreeHash
 
 /// AWS Signature Version 4 as a server recomputes it: the canonical request, the
@@ -235,15 +236,7 @@ public enum SigV4 {
         guard (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour),
             (0...59).contains(minute), (0...60).contains(second)
         else { return nil }
-        // Days from civil (Howard Hinnant's algorithm).
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146097 + doe - 719468
-        return ((days * 24 + hour) * 60 + minute) * 60 + second
+        return Timestamp.epochSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
     }
 
     /// Seconds since the epoch → `20150830T123600Z`.
