@@ -39,7 +39,6 @@ extension GlacierService {
             creationDate: Timestamp.now(), size: length, treeHash: expectedTree.hex)
         _ = try await receive(body, length: length, expectedTree: expectedTree, expectedLinear: expectedLinear) { blobID in
             guard try await store.createArchive(archive, blobID: blobID) else {
-                blobs.remove(blobID)
                 throw GlacierError.vaultNotFound(vault)
             }
         }

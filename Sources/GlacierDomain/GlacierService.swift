@@ -163,10 +163,8 @@ public final class GlacierService: Sendable {
             case .stored(let replaced):
                 if let replaced { blobs.remove(replaced) }
             case .uploadGone:
-                blobs.remove(blobID)
                 throw GlacierError.uploadNotFound(uploadID, vault)
             case .tooManyParts:
-                blobs.remove(blobID)
                 throw GlacierError.invalid("Multipart upload \(uploadID) already has \(Rules.maxParts) parts, the most an upload may have")
             }
         }
@@ -174,7 +172,8 @@ public final class GlacierService: Sendable {
     }
 
     /// Streams a body to a temporary file while hashing it, checks its length and both
-    /// hashes, then hands the file to `publish`. On any failure the file is removed.
+    /// hashes, publishes the file under a new blob ID and hands that to `commit`. On any
+    /// failure, `commit`'s included, the file is removed.
     func receive<Body: AsyncSequence>(
         _ body: Body, length: Int64, expectedTree: SHA256Digest, expectedLinear: SHA256Digest,
         commit: (_ blobID: String) async throws -> Void
