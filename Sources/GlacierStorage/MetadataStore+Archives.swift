@@ -4,7 +4,7 @@ extension MetadataStore {
     /// Records an archive stored as one blob (UploadArchive) and bumps the vault's counters.
     /// Returns false when the vault no longer exists.
     public func createArchive(_ archive: ArchiveRow, blobID: String) async throws -> Bool {
-        try await database.write { db in
+        try writeNow { db in
             guard try Self.fetchVault(db, archive.vault) != nil else { return false }
             try Self.insertArchive(db, archive)
             try db.execute(
@@ -17,7 +17,7 @@ extension MetadataStore {
     /// Deletes an archive. Returns the blob IDs nothing refers to any more (a retrieval job
     /// still holding the archive's bytes keeps them), or nil when there is no such archive.
     public func deleteArchive(id: String, in vault: VaultKey) async throws -> [String]? {
-        try await database.write { db in
+        try await write { db in
             guard let archive = try Row.fetchOne(
                 db, sql: "SELECT * FROM archives WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?",
                 arguments: [id, vault.accountID, vault.region, vault.name]
@@ -74,7 +74,7 @@ extension MetadataStore {
     /// Glacier sets LastInventoryDate when it takes an inventory; glacier-mock when an
     /// inventory job completes.
     public func setLastInventoryDate(_ vault: VaultKey, _ date: Milliseconds) async throws {
-        try await database.write { db in
+        try await write { db in
             try db.execute(
                 sql: "UPDATE vaults SET last_inventory_date = ? WHERE account_id = ? AND region = ? AND name = ?",
                 arguments: [date, vault.accountID, vault.region, vault.name])

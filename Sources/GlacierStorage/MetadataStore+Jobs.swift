@@ -44,7 +44,7 @@ extension MetadataStore {
     /// `archiveID` names the archive they belong to: it must still exist in this
     /// transaction, or a DeleteArchive that committed meanwhile has already unlinked them.
     public func createJob(_ job: JobRow, segments: [OutputSegment], archiveID: String? = nil) async throws -> CreateJobResult {
-        try await database.write { db in
+        try await write { db in
             guard try Self.fetchVault(db, job.vault) != nil else { return .vaultNotFound }
             if let archiveID {
                 let exists = try Bool.fetchOne(
@@ -91,7 +91,7 @@ extension MetadataStore {
     /// Marks a job completed with its final document; `output` replaces its segments when given
     /// (an inventory's generated file). Returns false if the job was already completed or gone.
     public func completeJob(id: String, document: String, completedAt: Milliseconds, output: [OutputSegment]?) async throws -> Bool {
-        try await database.write { db in
+        try await write { db in
             try db.execute(
                 sql: "UPDATE jobs SET document = ?, completed_at = ? WHERE id = ? AND completed_at IS NULL",
                 arguments: [document, completedAt, id])
@@ -114,7 +114,7 @@ extension MetadataStore {
 
     /// Deletes jobs completed before `cutoff` (expired). Returns blob IDs nothing refers to now.
     public func deleteJobs(completedBefore cutoff: Milliseconds) async throws -> [String] {
-        try await database.write { db in
+        try await write { db in
             let blobs = try String.fetchAll(
                 db,
                 sql: "SELECT s.blob_id FROM job_segments s JOIN jobs j ON s.job_id = j.id WHERE j.completed_at IS NOT NULL AND j.completed_at < ?",
@@ -141,7 +141,7 @@ extension MetadataStore {
     // MARK: Retrieval budget (data retrieval policy)
 
     public func recordRetrieval(accountID: String, region: String, at: Milliseconds, bytes: Int64) async throws {
-        try await database.write { db in
+        try await write { db in
             try db.execute(sql: "INSERT INTO retrievals (account_id, region, at, bytes) VALUES (?, ?, ?, ?)", arguments: [accountID, region, at, bytes])
         }
     }
@@ -166,7 +166,7 @@ extension MetadataStore {
 
     @discardableResult
     public func recordNotification(topic: String, message: String, created: Milliseconds, delivery: String) async throws -> Int64 {
-        try await database.write { db in
+        try await write { db in
             try db.execute(
                 sql: "INSERT INTO notifications (topic, message, created, delivery) VALUES (?, ?, ?, ?)",
                 arguments: [topic, message, created, delivery])
@@ -175,7 +175,7 @@ extension MetadataStore {
     }
 
     public func updateNotificationDelivery(seq: Int64, delivery: String) async throws {
-        try await database.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE notifications SET delivery = ? WHERE seq = ?", arguments: [delivery, seq])
         }
     }

@@ -5,10 +5,12 @@ import GRDB
 /// JSON document per (owner, kind). The domain owns the documents' shape and rules.
 extension MetadataStore {
     public func vaultSetting(_ vault: VaultKey, kind: String) async throws -> String? {
-        try await database.read { db in
-            try String.fetchOne(
-                db, sql: "SELECT value FROM vault_settings WHERE account_id = ? AND region = ? AND vault_name = ? AND kind = ?",
-                arguments: [vault.accountID, vault.region, vault.name, kind])
+        try cache.value(.setting(vault, kind)) {
+            try readNow { db in
+                try String.fetchOne(
+                    db.cachedStatement(sql: "SELECT value FROM vault_settings WHERE account_id = ? AND region = ? AND vault_name = ? AND kind = ?"),
+                    arguments: [vault.accountID, vault.region, vault.name, kind])
+            }
         }
     }
 
@@ -26,7 +28,7 @@ extension MetadataStore {
     public func updateVaultSetting(
         _ vault: VaultKey, kind: String, _ change: @escaping @Sendable (String?) throws -> SettingUpdate
     ) async throws -> Bool {
-        try await database.write { db in
+        try await write { db in
             guard try Self.fetchVault(db, vault) != nil else { return false }
             let current = try String.fetchOne(
                 db, sql: "SELECT value FROM vault_settings WHERE account_id = ? AND region = ? AND vault_name = ? AND kind = ?",
@@ -58,7 +60,7 @@ extension MetadataStore {
     public func updateAccountSetting(
         accountID: String, region: String, kind: String, _ change: @escaping @Sendable (String?) throws -> SettingUpdate
     ) async throws {
-        try await database.write { db in
+        try await write { db in
             let current = try String.fetchOne(
                 db, sql: "SELECT value FROM account_settings WHERE account_id = ? AND region = ? AND kind = ?",
                 arguments: [accountID, region, kind])

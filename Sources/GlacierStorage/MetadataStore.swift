@@ -26,8 +26,33 @@ public final class MetadataStore: Sendable {
         try Self.migrator.migrate(pool)
     }
 
-    // Extensions in other files of this module use the pool directly.
+    // Extensions in other files of this module use the pool directly for reads that may be
+    // long (inventories, job scans); writes go through `write`.
     var database: DatabasePool { pool }
+
+    /// See `ReadCache`: hot point reads are answered from memory until the next write.
+    let cache = ReadCache()
+
+    /// Every write transaction goes through here, so that the read cache is invalidated
+    /// after each commit (and after each failed attempt, which costs nothing).
+    func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        defer { cache.invalidate() }
+        return try await pool.write(updates)
+    }
+
+    /// A short write transaction on the calling thread, for the one-row commits that end every
+    /// upload request (a part, an archive): waiting here for the writer costs less than
+    /// GRDB's asynchronous `write`, whose two thread switches are on every upload's path.
+    func writeNow<T>(_ updates: (Database) throws -> T) throws -> T {
+        defer { cache.invalidate() }
+        return try pool.write(updates)
+    }
+
+    /// A short read on the calling thread: for point lookups this costs less than the two
+    /// thread switches of GRDB's asynchronous `read` (measured in bench/GAPS.md).
+    func readNow<T>(_ value: (Database) throws -> T) throws -> T {
+        try pool.read(value)
+    }
 
     private static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
@@ -146,7 +171,7 @@ public final class MetadataStore: Sendable {
 
     /// Creates the vault unless it exists (CreateVault is idempotent).
     public func createVault(_ key: VaultKey, now: Milliseconds) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: "INSERT OR IGNORE INTO vaults (account_id, region, name, creation_date) VALUES (?, ?, ?, ?)",
                 arguments: [key.accountID, key.region, key.name, now])
@@ -154,7 +179,7 @@ public final class MetadataStore: Sendable {
     }
 
     public func vault(_ key: VaultKey) async throws -> VaultRow? {
-        try await pool.read { db in try Self.fetchVault(db, key) }
+        try cache.value(.vault(key)) { try readNow { db in try Self.fetchVault(db, key) } }
     }
 
     /// Vaults of one (account, region), ordered by name, from `fromName` (inclusive) on.
@@ -180,7 +205,7 @@ public final class MetadataStore: Sendable {
 
     /// Deletes a vault that holds no archives, with its in-progress uploads, in one transaction.
     public func deleteVault(_ key: VaultKey) async throws -> DeleteVaultResult {
-        try await pool.write { db in
+        try await write { db in
             guard let vault = try Self.fetchVault(db, key) else { return .notFound }
             if vault.numberOfArchives > 0 { return .notEmpty(archives: vault.numberOfArchives) }
             // Blob files of its in-progress uploads and of its jobs' outputs go with the vault.
@@ -205,7 +230,7 @@ public final class MetadataStore: Sendable {
 
     /// Records a new upload; false when its vault does not exist (checked in the same transaction).
     public func createUpload(_ upload: UploadRow) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             guard try Self.fetchVault(db, upload.vault) != nil else { return false }
             try db.execute(
                 sql: """
@@ -222,7 +247,7 @@ public final class MetadataStore: Sendable {
 
     /// The upload with this ID, only if it belongs to `vault`.
     public func upload(id: String, in vault: VaultKey) async throws -> UploadRow? {
-        try await pool.read { db in try Self.fetchUpload(db, id: id, vault: vault) }
+        try cache.value(.upload(id, vault)) { try readNow { db in try Self.fetchUpload(db, id: id, vault: vault) } }
     }
 
     /// Uploads of a vault in creation order, from the upload `fromID` (inclusive) on.
@@ -260,7 +285,7 @@ public final class MetadataStore: Sendable {
 
     /// Makes a part visible (insert or replace the row for its range) in one transaction.
     public func putPart(_ part: PartRow, vault: VaultKey, maxParts: Int) async throws -> PutPartResult {
-        try await pool.write { db in
+        try writeNow { db in
             guard try Self.fetchUpload(db, id: part.uploadID, vault: vault) != nil else { return .uploadGone }
             let previous = try String.fetchOne(
                 db, sql: "SELECT blob_id FROM parts WHERE upload_id = ? AND range_start = ?",
@@ -282,18 +307,19 @@ public final class MetadataStore: Sendable {
 
     /// Parts of an upload ordered by range, starting at `fromStart`, at most `limit`.
     public func parts(uploadID: String, fromStart: Int64, limit: Int) async throws -> [PartRow] {
-        try await pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT * FROM parts WHERE upload_id = ? AND range_start >= ? ORDER BY range_start LIMIT ?",
-                arguments: [uploadID, fromStart, limit]
-            ).map(Self.partRow)
+        try cache.value(.parts(uploadID, from: fromStart, limit: limit)) {
+            try readNow { db in
+                try Row.fetchAll(
+                    db.cachedStatement(sql: "SELECT * FROM parts WHERE upload_id = ? AND range_start >= ? ORDER BY range_start LIMIT ?"),
+                    arguments: [uploadID, fromStart, limit]
+                ).map(Self.partRow)
+            }
         }
     }
 
     /// Deletes an upload and its parts; returns the parts' blob IDs, or nil if there was no such upload.
     public func deleteUpload(id: String, in vault: VaultKey) async throws -> [String]? {
-        try await pool.write { db in
+        try await write { db in
             guard try Self.fetchUpload(db, id: id, vault: vault) != nil else { return nil }
             let blobs = try String.fetchAll(db, sql: "SELECT blob_id FROM parts WHERE upload_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM uploads WHERE id = ?", arguments: [id])
@@ -315,7 +341,7 @@ public final class MetadataStore: Sendable {
         id: String, in vault: VaultKey, archiveID: String, now: Milliseconds,
         check: @escaping @Sendable (UploadRow, [PartRow]) throws -> (size: Int64, treeHash: String)
     ) async throws -> CompleteResult {
-        try await pool.write { db in
+        try await write { db in
             guard let upload = try Self.fetchUpload(db, id: id, vault: vault) else { return .uploadNotFound }
             let parts = try Row.fetchAll(
                 db, sql: "SELECT * FROM parts WHERE upload_id = ? ORDER BY range_start", arguments: [id]
@@ -381,7 +407,7 @@ public final class MetadataStore: Sendable {
 
     /// Drops all state (the admin reset). Returns the blob IDs that were referenced.
     public func reset() async throws -> [String] {
-        try await pool.write { db in
+        try await write { db in
             let blobs = try String.fetchAll(db, sql: Self.allBlobsSQL)
             try db.execute(sql: """
                 DELETE FROM job_segments; DELETE FROM jobs; DELETE FROM archive_segments; DELETE FROM archives;
@@ -412,15 +438,14 @@ public final class MetadataStore: Sendable {
 
     static func fetchVault(_ db: Database, _ key: VaultKey) throws -> VaultRow? {
         try Row.fetchOne(
-            db, sql: "SELECT * FROM vaults WHERE account_id = ? AND region = ? AND name = ?",
+            db.cachedStatement(sql: "SELECT * FROM vaults WHERE account_id = ? AND region = ? AND name = ?"),
             arguments: [key.accountID, key.region, key.name]
         ).map(vaultRow)
     }
 
     private static func fetchUpload(_ db: Database, id: String, vault: VaultKey) throws -> UploadRow? {
         try Row.fetchOne(
-            db,
-            sql: "SELECT * FROM uploads WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?",
+            db.cachedStatement(sql: "SELECT * FROM uploads WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?"),
             arguments: [id, vault.accountID, vault.region, vault.name]
         ).map(uploadRow)
     }
