@@ -147,7 +147,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             bodyBytes = 0
             bodyStarted = .now()
             lastBodyByte = bodyStarted
-            scheduleBodyCheck(context)
+            // The watchdog is armed in channelReadComplete, and only if the body is still
+            // being read then: most requests without a body end in the same read.
         case .body(let buffer):
             bodyBytes += buffer.readableBytes
             lastBodyByte = .now()
@@ -157,6 +158,13 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             timer = nil
         }
         context.fireChannelRead(data)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if readingBody && timer == nil && !closeAfterResponses && !refused {
+            scheduleBodyCheck(context)
+        }
+        context.fireChannelReadComplete()
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

@@ -133,9 +133,12 @@ struct OperationDispatchMiddleware: RouterMiddleware {
             headers[name] = value
         }
         var body = output.body ?? ResponseBody()
-        if let text = output.rawJSON ?? output.json.map(JSONWriter.write) {
+        if let text = output.rawJSON {
             headers[.contentType] = "application/json"
             body = .init(byteBuffer: ByteBuffer(string: text))
+        } else if let json = output.json {
+            headers[.contentType] = "application/json"
+            body = .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(json)))
         }
         return Response(status: HTTPResponse.Status(code: output.status ?? spec.successStatus), headers: headers, body: body)
     }

@@ -167,24 +167,21 @@ extension OperationSpec {
     /// Returns the spec and its decoded path parameters.
     static func match(method: HTTPRequest.Method, path: String, query: (String) -> String?) -> (OperationSpec, [String: String])? {
         let requestSegments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-        for spec in all where spec.method == method && spec.segments.count == requestSegments.count {
-            var parameters: [String: String] = [:]
-            var matched = true
+        candidates: for spec in all where spec.method == method && spec.segments.count == requestSegments.count {
+            // Literal segments first: only the matching operation pays for decoding.
             for (template, actual) in zip(spec.segments, requestSegments) {
                 switch template {
-                case .literal(let s):
-                    if s != actual { matched = false }
-                case .parameter(let name):
-                    guard !actual.isEmpty, let decoded = String(actual).removingPercentEncodingStrict() else {
-                        matched = false
-                        break
-                    }
-                    parameters[name] = decoded
+                case .literal(let s): if s != actual { continue candidates }
+                case .parameter: if actual.isEmpty { continue candidates }
                 }
-                if !matched { break }
             }
-            guard matched else { continue }
             if let fixed = spec.fixedQuery, query(fixed.name) != fixed.value { continue }
+            var parameters: [String: String] = [:]
+            for case (.parameter(let name), let actual) in zip(spec.segments, requestSegments) {
+                let decoded = actual.utf8.contains(UInt8(ascii: "%")) ? String(actual).removingPercentEncodingStrict() : String(actual)
+                guard let decoded else { continue candidates }
+                parameters[name] = decoded
+            }
             return (spec, parameters)
         }
         return nil
