@@ -5,7 +5,6 @@ import GlacierHTTP
 import Logging
 import TreeHash
 
-@main
 struct GlacierMock: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "glacier-mock",
