@@ -4,15 +4,8 @@ import TreeHash
 
 /// A chunk of a request body. NIO's `ByteBuffer` conforms in the HTTP layer, so the
 /// domain streams bodies without knowing about NIO.
-public protocol ByteChunk {
-    func withUnsafeReadableBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T
-}
-
-extension Array: ByteChunk where Element == UInt8 {
-    public func withUnsafeReadableBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
-        try withUnsafeBytes(body)
-    }
-}
+/// (It is `TreeHash.HashableChunk`, so the linear hash can read it after the loop moves on.)
+public typealias ByteChunk = HashableChunk
 
 /// Glacier's operations over storage: each method checks the operation's rules, then
 /// reads or changes state. Inputs arrive as the raw strings the request carried, so each
@@ -184,13 +177,12 @@ public final class GlacierService: Sendable {
         let hasher = PayloadHasher(expectedLength: length)
         do {
             for try await chunk in body {
-                try chunk.withUnsafeReadableBytes { bytes in
-                    if Int64(hasher.byteCount + bytes.count) > length {
-                        throw GlacierError.invalid(
-                            "The request body is longer than the \(length) bytes its Content-Range declares")
-                    }
-                    try hasher.update(bytes) { try writer.write(bytes) }
+                let count = chunk.withUnsafeReadableBytes { $0.count }
+                if Int64(hasher.byteCount + count) > length {
+                    throw GlacierError.invalid(
+                        "The request body is longer than the \(length) bytes its Content-Range declares")
                 }
+                try hasher.update(chunk) { try writer.write($0) }
             }
         } catch let e as BlobStoreError {
             throw Self.storageError(e)

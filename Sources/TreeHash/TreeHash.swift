@@ -89,8 +89,20 @@ public final class TreeHasher {
     }
 }
 
-/// Hands values to `concurrentPerform`'s two iterations, which touch disjoint state (one the
-/// tree hasher, the other the linear hasher), only read `bytes`, and finish before it returns.
+/// Bytes that can be hashed after the call that produced them returns: the chunk keeps its
+/// storage alive (NIO's `ByteBuffer` conforms in the HTTP layer).
+public protocol HashableChunk: Sendable {
+    func withUnsafeReadableBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T
+}
+
+extension Array: HashableChunk where Element == UInt8 {
+    public func withUnsafeReadableBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        try withUnsafeBytes(body)
+    }
+}
+
+/// Hands the linear hasher to its lane, which alone touches it until `finalize` has waited
+/// for the lane (the dispatch group orders the two).
 private struct UncheckedBox<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
@@ -99,13 +111,28 @@ private struct UncheckedBox<T>: @unchecked Sendable {
 /// Feeds each incoming buffer once to both hashes Glacier checks on an upload:
 /// the tree hash (`x-amz-sha256-tree-hash`) and the linear hash (`x-amz-content-sha256`).
 ///
+/// For a payload of more than one leaf, the linear hash runs on a lane (a serial queue) up
+/// to `maxBuffersBehind` buffers behind the caller, while the caller hashes the tree, runs
+/// its own work (the file write) and reads on: one upload uses two cores, and the caller
+/// never waits for the lane to wake up — only when the lane is that far behind, and in
+/// `finalize`. Measured on the 2-vCPU bench VM (interleaved runs, bench/GAPS.md):
+/// - `DispatchQueue.concurrentPerform` per buffer left most hashing on the calling thread,
+///   because the second thread woke too late to take its share;
+/// - the file write on the lane too made the lane the bottleneck (slower again).
+///
 /// A payload of at most one leaf (1 MiB) has a tree hash equal to its SHA-256, so when the
-/// expected length says so it is hashed once, not twice (half the work for 1 MiB parts and
-/// small archives).
+/// expected length says so it is hashed once, on the caller's thread.
 public final class PayloadHasher {
     private let linear = SHA256Hasher()
     private let tree: TreeHasher?
     public private(set) var byteCount = 0
+    private lazy var lane = DispatchQueue(label: "glacier-mock.linear-hash")
+    private let laneBusy = DispatchGroup()
+    private let laneSlots = DispatchSemaphore(value: PayloadHasher.maxBuffersBehind)
+
+    /// How many buffers the linear hash may lag behind (memory: at most this many buffers,
+    /// each at most the largest socket read, 1 MiB).
+    public static let maxBuffersBehind = 4
 
     /// `expectedLength`: the payload's declared size, when known; callers reject bodies
     /// longer than declared before feeding them here.
@@ -113,33 +140,42 @@ public final class PayloadHasher {
         tree = (expectedLength.map { $0 <= Int64(TreeHash.leafSize) } ?? false) ? nil : TreeHasher()
     }
 
+    /// Feeds bytes to both hashes on the calling thread.
     public func update(_ bytes: UnsafeRawBufferPointer) {
+        laneBusy.wait()
         byteCount += bytes.count
         linear.update(bytes)
         tree?.update(bytes)
     }
 
-    /// Buffers at least this large are hashed on two threads (see `update(_:alongside:)`).
-    public static let parallelThreshold = 128 * 1024
-
-    /// Feeds `bytes` to both hashes, then runs `work` (the file write). For a large buffer of
-    /// a multi-leaf payload the two hashes run on two threads at once, so one upload can use
-    /// two cores: SHA-256 is the cost of an upload, and the two hashes are independent.
-    public func update(_ bytes: UnsafeRawBufferPointer, alongside work: () throws -> Void) throws {
-        if let tree, bytes.count >= Self.parallelThreshold {
-            byteCount += bytes.count
-            let box = UncheckedBox((tree, linear, bytes))
-            DispatchQueue.concurrentPerform(iterations: 2) { i in
-                let (tree, linear, bytes) = box.value
-                if i == 0 { tree.update(bytes) } else { linear.update(bytes) }
+    /// Feeds `chunk` to both hashes and runs `work` on its bytes (the file write) while the
+    /// linear hash of a multi-leaf payload proceeds on the lane. `work`'s error is passed on.
+    public func update<Chunk: HashableChunk>(_ chunk: Chunk, alongside work: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard let tree else {
+            try chunk.withUnsafeReadableBytes { bytes in
+                update(bytes)
+                try work(bytes)
             }
-        } else {
-            update(bytes)
+            return
         }
-        try work()
+        laneSlots.wait()
+        laneBusy.enter()
+        let linear = UncheckedBox(linear)
+        lane.async { [laneSlots, laneBusy] in
+            chunk.withUnsafeReadableBytes { linear.value.update($0) }
+            laneSlots.signal()
+            laneBusy.leave()
+        }
+        try chunk.withUnsafeReadableBytes { bytes in
+            byteCount += bytes.count
+            try work(bytes)
+            tree.update(bytes)
+        }
     }
 
+    /// Both digests, once the lane has caught up.
     public func finalize() -> (treeHash: SHA256Digest, linearHash: SHA256Digest) {
+        laneBusy.wait()
         let linearHash = linear.finalize()
         if let tree { return (tree.finalize(), linearHash) }
         precondition(byteCount <= TreeHash.leafSize, "PayloadHasher fed more than the one leaf it was told to expect")
