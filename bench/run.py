@@ -241,6 +241,8 @@ def seeded_data_dir(binary: str) -> str:
             cc.close()
 
         parallel([worker] * conns)
+        c.close()
+        c = Conn("127.0.0.1", srv.port)  # the first one sat idle past --idle-timeout
         r = c.check(200, "GET", f"/-/vaults/{g.VAULT}")
         n = json.loads(r.body)["NumberOfArchives"]
         if n != SEED_ARCHIVES:

@@ -144,7 +144,13 @@ struct Serve: AsyncParsableCommand {
         let ticker = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(200))
-                do { try await service.completeDueJobs() } catch { logger.error("completing due jobs failed: \(error)") }
+                do {
+                    try await service.completeDueJobs()
+                } catch is CancellationError {
+                    break  // shutting down
+                } catch {
+                    logger.error("completing due jobs failed: \(error)")
+                }
             }
         }
         defer { ticker.cancel() }
