@@ -316,6 +316,12 @@ public final class GlacierService: Sendable {
         return (vault, Array(rows.prefix(limit)), next)
     }
 
+    /// A value derived only from stored metadata (the HTTP layer's rendered responses of
+    /// read-only operations), computed once and reused until the next write of any kind.
+    public func untilNextWrite<T: Sendable>(_ key: String, _ make: () async throws -> T) async throws -> T {
+        try await store.untilNextWrite(key, make)
+    }
+
     // MARK: Admin
 
     /// Drops every vault, upload, part and archive (POST /_mock/reset).

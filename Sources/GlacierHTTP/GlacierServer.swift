@@ -28,7 +28,10 @@ public enum GlacierServer {
         case .none: router.add(middleware: CallerMiddleware(options: options))
         case .sigV4(let credentials): router.add(middleware: SigV4Middleware(credentials: credentials))
         }
-        router.add(middleware: OperationDispatchMiddleware(handlers: handlers(service)) { caller, vaultName, action in
+        router.add(middleware: OperationDispatchMiddleware(
+            handlers: handlers(service),
+            remember: { key, render in try await service.untilNextWrite(key, render) }
+        ) { caller, vaultName, action in
             try await service.enforcePolicies(caller, vaultName: vaultName, action: action)
         })
         AdminRoutes.register(on: router, service: service)

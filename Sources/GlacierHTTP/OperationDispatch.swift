@@ -71,8 +71,38 @@ public typealias OperationHandler = @Sendable (OperationInput, GlacierRequestCon
 struct OperationDispatchMiddleware: RouterMiddleware {
     typealias Context = GlacierRequestContext
     let handlers: [OperationName: OperationHandler]
+    /// Reuses a rendered response until the next write (`GlacierService.untilNextWrite`).
+    let remember: Remember
     /// Checks the vault's lock and access policies for `glacier:<operation>`.
     let enforcePolicies: @Sendable (Caller, _ vaultName: String, _ action: String) async throws -> Void
+
+    typealias Remember = @Sendable (_ key: String, _ render: @Sendable () async throws -> Rendered) async throws -> Rendered
+
+    init(
+        handlers: [OperationName: OperationHandler],
+        remember: @escaping Remember = { _, render in try await render() },
+        enforcePolicies: @escaping @Sendable (Caller, _ vaultName: String, _ action: String) async throws -> Void
+    ) {
+        self.handlers = handlers
+        self.remember = remember
+        self.enforcePolicies = enforcePolicies
+    }
+
+    /// Read-only operations whose response depends only on stored metadata, the caller and
+    /// the request URI. Their rendered responses are reused until the next write of any kind
+    /// (clients poll them: DescribeVault for the archive count, ListParts to resume). Job
+    /// operations are not among them (a job completes with time, not with a request), nor
+    /// is GetVaultLock (an InProgress lock expires with time).
+    static let rememberable: Set<OperationName> = [.describeVault, .listVaults, .listParts, .listMultipartUploads]
+
+    /// A response without a streamed body, ready to be sent again.
+    struct Rendered: Sendable {
+        let status: HTTPResponse.Status
+        let headers: HTTPFields
+        let body: ByteBuffer
+
+        var response: Response { Response(status: status, headers: headers, body: .init(byteBuffer: body)) }
+    }
 
     /// Operations that manage the policies themselves are not subject to them (so a policy
     /// can always be inspected and an InProgress lock aborted); DeleteArchive is checked in
@@ -111,8 +141,18 @@ struct OperationDispatchMiddleware: RouterMiddleware {
             throw GlacierError(
                 .notImplemented, "glacier-mock does not implement \(spec.name.rawValue) yet; README's operation table lists what is served")
         }
-        let output = try await handler(OperationInput(spec: spec, request: request, pathParameters: parameters), context)
-        return Self.encode(output, spec: spec)
+        let input = OperationInput(spec: spec, request: request, pathParameters: parameters)
+        if Self.rememberable.contains(spec.name) {
+            // The account, region and URI name everything these responses depend on; the
+            // policy check above still runs for every request.
+            let key = "\(spec.name.rawValue) \(context.caller.accountID) \(context.caller.region) \(request.uri.description)"
+            return try await remember(key) {
+                let output = try await handler(input, context)
+                let (headers, body) = Self.encodeHeadersAndJSON(output, spec: spec)
+                return Rendered(status: HTTPResponse.Status(code: output.status ?? spec.successStatus), headers: headers, body: body ?? ByteBuffer())
+            }.response
+        }
+        return Self.encode(try await handler(input, context), spec: spec)
     }
 
     /// `-` is the caller's own account; an explicit account ID must be the caller's.
@@ -125,6 +165,13 @@ struct OperationDispatchMiddleware: RouterMiddleware {
     }
 
     static func encode(_ output: OperationOutput, spec: OperationSpec) -> Response {
+        let (headers, json) = encodeHeadersAndJSON(output, spec: spec)
+        let body = json.map { ResponseBody(byteBuffer: $0) } ?? output.body ?? ResponseBody()
+        return Response(status: HTTPResponse.Status(code: output.status ?? spec.successStatus), headers: headers, body: body)
+    }
+
+    /// The output's header members under their wire names, and its JSON document if any.
+    static func encodeHeadersAndJSON(_ output: OperationOutput, spec: OperationSpec) -> (HTTPFields, ByteBuffer?) {
         var headers = HTTPFields()
         for (member, value) in output.headers {
             guard let name = spec.outputHeaders[member].flatMap({ HTTPField.Name($0) }) else {
@@ -132,14 +179,13 @@ struct OperationDispatchMiddleware: RouterMiddleware {
             }
             headers[name] = value
         }
-        var body = output.body ?? ResponseBody()
+        var json: ByteBuffer?
         if let text = output.rawJSON {
-            headers[.contentType] = "application/json"
-            body = .init(byteBuffer: ByteBuffer(string: text))
-        } else if let json = output.json {
-            headers[.contentType] = "application/json"
-            body = .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(json)))
+            json = ByteBuffer(string: text)
+        } else if let document = output.json {
+            json = ByteBuffer(bytes: JSONWriter.bytes(document))
         }
-        return Response(status: HTTPResponse.Status(code: output.status ?? spec.successStatus), headers: headers, body: body)
+        if json != nil { headers[.contentType] = "application/json" }
+        return (headers, json)
     }
 }

@@ -32,11 +32,20 @@ public final class MetadataStore: Sendable {
 
     /// See `ReadCache`: hot point reads are answered from memory until the next write.
     let cache = ReadCache()
+    /// Values derived from stored state (rendered responses), on the same terms; fewer, as
+    /// they are larger (a 1,000-part ListParts is ~150 KB; 256 of them at most).
+    let derived = ReadCache(capacity: 256)
+
+    /// `make()`'s value, or the one it returned for `key` since the last write. `make` must
+    /// depend only on stored metadata and on what `key` names.
+    public func untilNextWrite<T: Sendable>(_ key: String, _ make: () async throws -> T) async rethrows -> T {
+        try await derived.remembered(.derived(key), load: make)
+    }
 
     /// Every write transaction goes through here, so that the read cache is invalidated
     /// after each commit (and after each failed attempt, which costs nothing).
     func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        defer { cache.invalidate() }
+        defer { invalidateCaches() }
         return try await pool.write(updates)
     }
 
@@ -44,8 +53,13 @@ public final class MetadataStore: Sendable {
     /// upload request (a part, an archive): waiting here for the writer costs less than
     /// GRDB's asynchronous `write`, whose two thread switches are on every upload's path.
     func writeNow<T>(_ updates: (Database) throws -> T) throws -> T {
-        defer { cache.invalidate() }
+        defer { invalidateCaches() }
         return try pool.write(updates)
+    }
+
+    private func invalidateCaches() {
+        cache.invalidate()
+        derived.invalidate()
     }
 
     /// A short read on the calling thread: for point lookups this costs less than the two

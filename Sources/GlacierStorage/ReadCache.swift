@@ -16,6 +16,8 @@ final class ReadCache: Sendable {
         case setting(VaultKey, String)
         case upload(String, VaultKey)
         case parts(String, from: Int64, limit: Int)
+        /// Anything derived only from stored state, named by its caller (a rendered response).
+        case derived(String)
     }
 
     private struct State {
@@ -23,21 +25,39 @@ final class ReadCache: Sendable {
         var entries: [Key: any Sendable] = [:]
     }
 
-    /// The entries are dropped wholesale beyond this many (a bound on memory, not an LRU).
+    /// The entries are dropped wholesale beyond `capacity` (a bound on memory, not an LRU).
     static let capacity = 4096
+    let capacity: Int
     private let state = Mutex(State())
+
+    init(capacity: Int = ReadCache.capacity) {
+        self.capacity = capacity
+    }
 
     /// The cached value for `key`, else `load()`'s, remembered unless a write intervened.
     func value<T: Sendable>(_ key: Key, load: () throws -> T) rethrows -> T {
         let (generation, hit) = state.withLock { ($0.generation, $0.entries[key]) }
         if let hit, let value = hit as? T { return value }
         let value = try load()
+        remember(value, for: key, loadedAt: generation)
+        return value
+    }
+
+    /// The same with an asynchronous `load`.
+    func remembered<T: Sendable>(_ key: Key, load: () async throws -> T) async rethrows -> T {
+        let (generation, hit) = state.withLock { ($0.generation, $0.entries[key]) }
+        if let hit, let value = hit as? T { return value }
+        let value = try await load()
+        remember(value, for: key, loadedAt: generation)
+        return value
+    }
+
+    private func remember(_ value: any Sendable, for key: Key, loadedAt generation: UInt64) {
         state.withLock { state in
             guard state.generation == generation else { return }
-            if state.entries.count >= Self.capacity { state.entries.removeAll(keepingCapacity: true) }
+            if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
             state.entries[key] = value
         }
-        return value
     }
 
     /// How many values are kept (for tests).
