@@ -3,7 +3,8 @@ import PackageDescription
 
 // The flow, one module each (see ARCHITECTURE.md):
 //   glacier-mock (CLI) → GlacierHTTP → GlacierDomain → GlacierStorage,
-//   with TreeHash (over the system's libcrypto, COpenSSL) as a leaf library.
+//   with TreeHash (over the system's libcrypto, COpenSSL, and CSHA256Pair for the upload
+//   path's paired hashes) as a leaf library.
 let package = Package(
     name: "glacier-mock",
     platforms: [.macOS(.v14)],
@@ -29,7 +30,9 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
-        .target(name: "TreeHash", dependencies: ["COpenSSL"]),
+        // Two SHA-256 streams over the same blocks in one pass (SHA-NI); see ARCHITECTURE.md.
+        .target(name: "CSHA256Pair"),
+        .target(name: "TreeHash", dependencies: ["COpenSSL", "CSHA256Pair"]),
         .target(
             name: "GlacierStorage",
             dependencies: [
@@ -68,7 +71,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "TreeHashTests", dependencies: ["TreeHash"]),
+        .testTarget(name: "TreeHashTests", dependencies: ["TreeHash", "CSHA256Pair"]),
         .testTarget(name: "GlacierDomainTests", dependencies: ["GlacierDomain"]),
         .testTarget(name: "GlacierStorageTests", dependencies: ["GlacierStorage"]),
         .testTarget(

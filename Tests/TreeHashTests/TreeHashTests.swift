@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TreeHash
+import CSHA256Pair
 
 // MARK: Fixture
 
@@ -118,12 +119,13 @@ let mib = 1 << 20
         }
     }
 
-    /// With and without the declared length (which lets a one-leaf payload be hashed once).
-    @Test(arguments: [false, true])
-    func payloadHasherGivesBothHashesForEveryVector(declared: Bool) throws {
+    /// With and without the declared length (which lets a one-leaf payload be hashed once),
+    /// paired (one pass for both hashes) and split (libcrypto twice, no SHA-NI).
+    @Test(arguments: [false, true], [false, true])
+    func payloadHasherGivesBothHashesForEveryVector(declared: Bool, paired: Bool) throws {
         for v in try Fixture.load().vectors {
             let data = Fixture.content(v.size)
-            let hasher = PayloadHasher(expectedLength: declared ? Int64(v.size) : nil)
+            let hasher = PayloadHasher(expectedLength: declared ? Int64(v.size) : nil, paired: paired)
             feed(data, chunkSizes: [65536 + 3, 7, mib + 1]) { hasher.update($0) }
             #expect(hasher.byteCount == v.size, "\(v)")
             let (tree, linear) = hasher.finalize()
@@ -132,12 +134,13 @@ let mib = 1 << 20
         }
     }
 
-    /// The two-thread path (the linear hash of a multi-leaf payload on its lane) gives the same
+    /// The two-thread path (the hashes of a multi-leaf payload on its lane) gives the same
     /// hashes, runs the caller's work on every byte in order, and passes its error on.
-    @Test func payloadHasherAlongsideWorkMatchesEveryVector() throws {
+    @Test(arguments: [false, true])
+    func payloadHasherAlongsideWorkMatchesEveryVector(paired: Bool) throws {
         for v in try Fixture.load().vectors {
             let data = Fixture.content(v.size)
-            let hasher = PayloadHasher(expectedLength: Int64(v.size))
+            let hasher = PayloadHasher(expectedLength: Int64(v.size), paired: paired)
             var written: [UInt8] = []
             try feedThrowing(data, chunkSizes: [mib + 5, 200_000, 131_072, 7]) { bytes in
                 try hasher.update(Array(bytes)) { owned in written.append(contentsOf: owned) }
@@ -148,10 +151,58 @@ let mib = 1 << 20
             #expect(linear.hex == v.linearHash, "\(v)")
         }
         struct DiskFull: Error {}
-        let hasher = PayloadHasher(expectedLength: 4 * Int64(mib))
+        let hasher = PayloadHasher(expectedLength: 4 * Int64(mib), paired: paired)
         let big = [UInt8](repeating: 1, count: mib)
         #expect(throws: DiskFull.self) {
             try hasher.update(big) { _ in throw DiskFull() }
+        }
+    }
+
+    /// Two multi-leaf payloads hashed at the same time: the later one takes the one-pass
+    /// paired hasher when the CPU has SHA-NI (whatever other tests run meanwhile, the first
+    /// is in flight). A one-leaf payload is never counted.
+    @Test func concurrentMultiLeafPayloadsArePaired() {
+        let first = PayloadHasher(expectedLength: 4 * Int64(mib))
+        let second = PayloadHasher(expectedLength: 4 * Int64(mib))
+        #expect(second.isPaired == TreeAndLinearHasher.isAccelerated)
+        #expect(!PayloadHasher(expectedLength: Int64(mib)).isPaired)
+        withExtendedLifetime(first) {}
+    }
+
+    /// The one-pass hasher alone, over chunk sizes that end inside a block, on a block
+    /// boundary and across leaf boundaries.
+    @Test(arguments: [[1, 63, 64, 65], [mib - 1, 2], [mib + 64], [4 * mib + 17], [131_072, 7]])
+    func treeAndLinearHasherMatchesEveryVector(chunkSizes: [Int]) throws {
+        for v in try Fixture.load().vectors {
+            if chunkSizes.max()! < 64 * 1024 && v.size > 4 * mib { continue }  // slow in debug, nothing new
+            let data = Fixture.content(v.size)
+            let hasher = TreeAndLinearHasher()
+            feed(data, chunkSizes: chunkSizes) { hasher.update($0) }
+            #expect(hasher.byteCount == v.size, "\(v), chunks \(chunkSizes)")
+            let (tree, linear) = hasher.finalize()
+            #expect(tree.hex == v.treeHash, "\(v), chunks \(chunkSizes)")
+            #expect(linear.hex == v.linearHash, "\(v), chunks \(chunkSizes)")
+        }
+    }
+
+    /// Random lengths and splits, checked against libcrypto (both hashes) and the
+    /// incremental tree hasher: every length mod 64, and the padding that needs two blocks.
+    @Test func treeAndLinearHasherMatchesLibcryptoOnRandomInput() {
+        var rng = SystemRandomNumberGenerator()
+        let pool = (0..<(3 * mib + 200)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        var lengths = Array(0...130) + [mib - 9, mib - 8, mib - 1, mib, mib + 55, mib + 56, 2 * mib + 63, 3 * mib + 200]
+        lengths += (0..<20).map { _ in Int.random(in: 0...(3 * mib + 200), using: &rng) }
+        for n in lengths {
+            let data = Array(pool[0..<n])
+            let split = n == 0 ? 0 : Int.random(in: 0...n, using: &rng)
+            let hasher = TreeAndLinearHasher()
+            data.withUnsafeBytes { all in
+                hasher.update(UnsafeRawBufferPointer(rebasing: all[0..<split]))
+                hasher.update(UnsafeRawBufferPointer(rebasing: all[split...]))
+            }
+            let (tree, linear) = hasher.finalize()
+            #expect(linear == SHA256Hasher.hash(data), "length \(n), split at \(split)")
+            #expect(tree == TreeHash.of(data), "length \(n), split at \(split)")
         }
     }
 
@@ -266,5 +317,54 @@ let mib = 1 << 20
     @Test(arguments: malformed)
     func rejectsMalformedHex(_ text: String) {
         #expect(SHA256Digest(hex: text) == nil, "accepted '\(text)'")
+    }
+}
+
+// MARK: The block functions under the paired hasher
+
+@Suite struct PairedBlockFunctionTests {
+    static let initialState: [UInt32] = [
+        0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
+    ]
+
+    /// FIPS 180-4's one-block example: SHA-256("abc"), padded by hand, through each path.
+    @Test func oneBlockExampleThroughEveryPath() {
+        var block = [UInt8](repeating: 0, count: 64)
+        block[0] = 0x61; block[1] = 0x62; block[2] = 0x63; block[3] = 0x80; block[63] = 24
+        let expected: [UInt32] = [
+            0xba78_16bf, 0x8f01_cfea, 0x4141_40de, 0x5dae_2223, 0xb003_61a3, 0x9617_7a9c, 0xb410_ff61, 0xf200_15ad,
+        ]
+        var portable = Self.initialState, dispatched = Self.initialState
+        var first = Self.initialState, second = Self.initialState
+        gm_sha256_blocks_portable(&portable, block, 1)
+        gm_sha256_blocks(&dispatched, block, 1)
+        gm_sha256_blocks_pair(&first, &second, block, 1)
+        #expect(portable == expected)
+        #expect(dispatched == expected)
+        #expect(first == expected && second == expected)
+    }
+
+    /// The accelerated paths (when this CPU has SHA-NI) and the portable one agree on many
+    /// blocks, and the pair's two states stay independent when they start apart.
+    @Test func acceleratedAndPortablePathsAgree() {
+        var rng = SystemRandomNumberGenerator()
+        let blocks = 1000
+        let data = (0..<(64 * blocks)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        var portable = Self.initialState
+        gm_sha256_blocks_portable(&portable, data, blocks)
+        var dispatched = Self.initialState
+        gm_sha256_blocks(&dispatched, data, blocks)
+        #expect(dispatched == portable)
+        // The second state starts from the first block's result: after the same blocks it
+        // must equal a single stream over block 0 followed by all blocks.
+        var first = Self.initialState
+        var second = Self.initialState
+        gm_sha256_blocks_portable(&second, data, 1)
+        var expectedSecond = second
+        gm_sha256_blocks_portable(&expectedSecond, data, blocks)
+        gm_sha256_blocks_pair(&first, &second, data, blocks)
+        #expect(first == portable)
+        #expect(second == expectedSecond)
+        #expect(first != second)
     }
 }
