@@ -9,7 +9,7 @@
 // ARCHITECTURE.md ("Two hashes, one pass") for the figures.
 //
 // Padding, lengths and leaf boundaries are handled by the caller (TreeHash's
-// `PairedSHA256`); these functions only compress whole blocks.
+// `TreeAndLinearHasher`); these functions only compress whole blocks.
 #ifndef CSHA256PAIR_H
 #define CSHA256PAIR_H
 
