@@ -71,6 +71,17 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // `make bench` only: the HTTP stack alone, for the DescribeVault comparison (bench/floor/main.swift).
+        .executableTarget(
+            name: "bench-floor",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "bench/floor"
+        ),
         .testTarget(name: "TreeHashTests", dependencies: ["TreeHash", "CSHA256Pair"]),
         .testTarget(name: "GlacierDomainTests", dependencies: ["GlacierDomain"]),
         .testTarget(name: "GlacierStorageTests", dependencies: ["GlacierStorage"]),

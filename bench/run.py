@@ -453,6 +453,24 @@ def drv_moto(run: Run) -> dict:
     return out
 
 
+def drv_floor(run: Run) -> dict:
+    """The HTTP stack alone (bench/floor/main.swift, built beside glacier-mock): Hummingbird and
+    SwiftNIO answering a constant DescribeVault-shaped response, under the same wrk load."""
+    binary = os.path.join(os.path.dirname(run.binary), "bench-floor")
+    if not os.access(binary, os.X_OK):
+        raise RuntimeError(f"no {binary}; `swift build -c release` builds it")
+    port = g.free_port()
+    srv = g.Server([binary, "--port", str(port)], port, os.path.join(OUT, f"floor-run{run.index}.log")).start()
+    try:
+        with CPUWatch(srv) as w:
+            out = wrk(f"http://127.0.0.1:{port}/-/vaults/{g.VAULT}", WRK_SECONDS)
+        out["server_cpu"] = w.server_cpu
+        log(f"  HTTP stack alone (bench-floor): {out['rps']:.0f} req/s")
+    finally:
+        srv.stop()
+    return {"describe_vault": out}
+
+
 def drv_memory(run: Run) -> dict:
     """Peak RSS while a 1 GiB part uploads and a 1 GiB job output downloads at once, minus the
     RSS of the idle server (freshly restarted on the prepared data directory)."""
@@ -607,7 +625,7 @@ def drv_ceiling(run: Run) -> dict:
 
 
 DRIVERS = [("sha256", drv_sha256), ("ceiling", drv_ceiling), ("gm", drv_gm), ("moto", drv_moto),
-           ("memory", drv_memory), ("startup", drv_startup)]
+           ("floor", drv_floor), ("memory", drv_memory), ("startup", drv_startup)]
 
 
 # ---------------------------------------------------------------------------------------
@@ -740,6 +758,12 @@ def write_report(path: str, runs: list[dict], meta: dict):
     p = [get(x, "gm", "describe_vault", "p99_ms") for x in runs]
     target("3. DescribeVault p99 latency", figure(runs, ("gm", "describe_vault", "p99_ms"), 2, " ms"), "≤ 5 ms", None,
            check(p, lambda m: m <= 5), f"p50 {figure(runs, ('gm', 'describe_vault', 'p50_ms'), 2, ' ms')}")
+    r = ratio_values(runs, ("gm", "describe_vault", "rps"), ("floor", "describe_vault", "rps"))
+    fm = med(ratio_values(runs, ("floor", "describe_vault", "rps"), ("moto", "describe_vault", "rps")))
+    target("3. (context) the HTTP stack alone: bench-floor, same wrk load", figure(runs, ("floor", "describe_vault", "rps"), 0, " req/s"),
+           "(reported; ratio = glacier-mock's DescribeVault ÷ this)", r, None,
+           (f"{fm[0]:.1f}× moto" + (f" ({fm[1]:.1f}–{fm[2]:.1f})" if fm[1] != fm[2] else "") + "; " if fm[0] is not None else "")
+           + f"server CPU {figure(runs, ('floor', 'describe_vault', 'server_cpu'), 2)}")
     r = ratio_values(runs, ("gm", "list_parts", "rps"), ("moto", "describe_vault", "rps"))
     target("3. ListParts (50 parts), wrk 8 conns / 2 threads", figure(runs, ("gm", "list_parts", "rps"), 0, " req/s"),
            "≥ 50 × moto's DescribeVault (moto has no ListParts)", r, check(r, lambda m: m >= 50),
@@ -795,7 +819,9 @@ def write_report(path: str, runs: list[dict], meta: dict):
     add(f"- **2.** The same loop with UploadArchive. moto's server gets the same request (with a SigV4-shaped Authorization "
         f"header so it routes it to Glacier); it stores the body in memory, keyed by its MD5, so the store does not grow.")
     add(f"- **3.** `wrk -t2 -c8 -d{WRK_SECONDS}s --latency`; moto has no multipart uploads, so ListParts is compared with "
-        f"moto's DescribeVault.")
+        f"moto's DescribeVault. The context row runs the same wrk against `bench-floor` (bench/floor/main.swift, built with "
+        f"glacier-mock): Hummingbird and SwiftNIO with the same executor set-up answering a constant response with the same "
+        f"headers and a body of the same length, so its figure is what the HTTP stack allows here before any Glacier work.")
     add(f"- **4.** 1000 parts of 1 MiB uploaded one after the other on one connection, then one Complete, timed "
         f"separately; median of {COMPLETES} such uploads per run (the 100-part figure: median of three). The Complete "
         f"time includes whatever SQLite does in that commit (a WAL checkpoint may fall into it).")
