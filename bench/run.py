@@ -354,14 +354,27 @@ def drv_gm(run: Run) -> dict:
         out["upload_8m_1c_wrk"] = r
         log(f"  upload 8 MiB parts, 1 conn, wrk client: {r['MBps']:.0f} MB/s (server {r['server_cpu']:.0%}, wrk {r['client_cpu']:.0%})")
 
-        # 2. UploadArchive 8 MiB
+        # 2. UploadArchive 8 MiB. The target's figure: each archive deleted right after it is
+        # acknowledged (the DELETE inside the timed loop), so the store stays one archive large,
+        # as moto's does (it keys archives by MD5). Then, for context, archives kept: the store
+        # grows by GBs and the page cache with it (see "How each figure is taken", 2).
         p = run.payload(8 * MiB)
-        ids = []
         g.upload_archive(c, p)
+
+        def upload_and_delete():
+            a = g.upload_archive(c, p)
+            c.check(204, "DELETE", f"/-/vaults/{g.VAULT}/archives/{a}")
+        with CPUWatch(srv) as w:
+            n, dt = timed_loop(upload_and_delete, SECONDS)
+        out["upload_archive_8m"] = {"MBps": n * p.size / dt / MB, "server_cpu": w.server_cpu, "client_cpu": w.client_cpu}
+        log(f"  UploadArchive 8 MiB (each deleted after): {n * p.size / dt / MB:.0f} MB/s (server {w.server_cpu:.0%} CPU)")
+        ids = []
         with CPUWatch(srv) as w:
             n, dt = timed_loop(lambda: ids.append(g.upload_archive(c, p)), SECONDS)
-        out["upload_archive_8m"] = {"MBps": n * p.size / dt / MB, "server_cpu": w.server_cpu, "client_cpu": w.client_cpu}
-        log(f"  UploadArchive 8 MiB: {n * p.size / dt / MB:.0f} MB/s")
+        out["upload_archive_8m_keep"] = {"MBps": n * p.size / dt / MB, "server_cpu": w.server_cpu,
+                                         "client_cpu": w.client_cpu, "stored_gb": n * p.size / 1e9}
+        log(f"  UploadArchive 8 MiB (all kept, {n * p.size / 1e9:.1f} GB): {n * p.size / dt / MB:.0f} MB/s "
+            f"(server {w.server_cpu:.0%} CPU)")
         for a in ids:
             c.check(204, "DELETE", f"/-/vaults/{g.VAULT}/archives/{a}")
 
@@ -749,7 +762,13 @@ def write_report(path: str, runs: list[dict], meta: dict):
     r = ratio_values(runs, ("gm", "upload_archive_8m", "MBps"), ("moto", "upload_archive_8m", "MBps"))
     target("2. UploadArchive 8 MiB, 1 connection", f"{figure(runs, ('gm', 'upload_archive_8m', 'MBps'), 0, ' MB/s')}; "
            f"moto {figure(runs, ('moto', 'upload_archive_8m', 'MBps'), 1, ' MB/s')}", "≥ 4 × moto", r,
-           check(r, lambda m: m >= 4), "moto closes the connection after each response")
+           check(r, lambda m: m >= 4), f"each archive deleted after it is acknowledged (DELETE timed); server CPU "
+           f"{figure(runs, ('gm', 'upload_archive_8m', 'server_cpu'), 2)}; moto closes the connection after each response")
+    rk = ratio_values(runs, ("gm", "upload_archive_8m_keep", "MBps"), ("moto", "upload_archive_8m", "MBps"))
+    target("2. (context) UploadArchive 8 MiB, every archive kept", figure(runs, ("gm", "upload_archive_8m_keep", "MBps"), 0, " MB/s"),
+           "(reported; ratio to moto)", rk, None,
+           f"{figure(runs, ('gm', 'upload_archive_8m_keep', 'stored_gb'), 1, ' GB')} stored in the loop; "
+           f"server CPU {figure(runs, ('gm', 'upload_archive_8m_keep', 'server_cpu'), 2)}")
     # 3. wrk
     r = ratio_values(runs, ("gm", "describe_vault", "rps"), ("moto", "describe_vault", "rps"))
     target("3. DescribeVault, wrk 8 conns / 2 threads", f"{figure(runs, ('gm', 'describe_vault', 'rps'), 0, ' req/s')}; "
@@ -817,7 +836,11 @@ def write_report(path: str, runs: list[dict], meta: dict):
         f"Two connections: two threads, each its own range of one upload, started together. The reference is "
         f"SHA-256 ÷ 2 because the server hashes every byte twice (linear and tree hash).")
     add(f"- **2.** The same loop with UploadArchive. moto's server gets the same request (with a SigV4-shaped Authorization "
-        f"header so it routes it to Glacier); it stores the body in memory, keyed by its MD5, so the store does not grow.")
+        f"header so it routes it to Glacier); it stores the body in memory, keyed by its MD5, so the store does not grow. "
+        f"glacier-mock's store is kept from growing too: each archive is deleted (a timed DELETE in the same loop) once "
+        f"acknowledged, so its bytes were written to a file and renamed into `blobs/` like any other. The context row keeps "
+        f"every archive instead: GBs of new files in the page cache, whose cost on this VM is mostly the kernel's, not the "
+        f"server's (bench/GAPS.md says how much).")
     add(f"- **3.** `wrk -t2 -c8 -d{WRK_SECONDS}s --latency`; moto has no multipart uploads, so ListParts is compared with "
         f"moto's DescribeVault. The context row runs the same wrk against `bench-floor` (bench/floor/main.swift, built with "
         f"glacier-mock): Hummingbird and SwiftNIO with the same executor set-up answering a constant response with the same "
