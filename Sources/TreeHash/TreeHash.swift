@@ -120,8 +120,9 @@ private struct UncheckedBox<T>: @unchecked Sendable {
 ///   the bytes, spread over two threads. The shortest request when cores are free.
 /// - paired: the lane computes both in one pass (`TreeAndLinearHasher`, SHA-NI), about 0.55×
 ///   the CPU of two passes but all of it on the lane. Chosen when another multi-leaf payload
-///   is being hashed at the same time, i.e. when uploads compete for the cores, and the
-///   CPU saved is throughput gained.
+///   is being hashed at the same time, or one finished while another was being hashed less
+///   than 50 ms ago — i.e. when uploads compete for the cores, and the CPU saved is
+///   throughput gained.
 /// Measured on the 2-vCPU bench VM (interleaved runs; figures in ARCHITECTURE.md and the
 /// commit message): paired gave +16 % with two connections and −10 % with one.
 ///
@@ -161,7 +162,7 @@ public final class PayloadHasher {
         }
         let others = Self.multiLeafInFlight.add(1, ordering: .relaxed).oldValue
         countedInFlight = true
-        if paired ?? (TreeAndLinearHasher.isAccelerated && others > 0) {
+        if paired ?? (TreeAndLinearHasher.isAccelerated && (others > 0 || Self.contendedRecently())) {
             mode = .paired(TreeAndLinearHasher())
         } else {
             mode = .split(linear: SHA256Hasher(), tree: TreeHasher())
@@ -171,7 +172,31 @@ public final class PayloadHasher {
     deinit {
         // The lane's blocks hold the hashers, not `self`; nothing is queued past this point
         // that reads `self`.
-        if countedInFlight { Self.multiLeafInFlight.subtract(1, ordering: .relaxed) }
+        guard countedInFlight else { return }
+        if Self.multiLeafInFlight.subtract(1, ordering: .relaxed).oldValue > 1 {
+            Self.lastContendedFinish.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
+        }
+    }
+
+    /// When a multi-leaf payload last finished while another was still being hashed
+    /// (`DispatchTime` nanoseconds; 0: never). Uploads on several connections take turns
+    /// between requests, so a payload that starts while the others are between requests
+    /// still counts as competing if one finished that way within `contentionWindowNanoseconds`.
+    private static let lastContendedFinish = Atomic<UInt64>(0)
+    public static let contentionWindowNanoseconds: UInt64 = 50_000_000
+
+    /// The last time a multi-leaf payload finished while another was being hashed (0: never).
+    public static var lastContendedFinishNanoseconds: UInt64 { lastContendedFinish.load(ordering: .relaxed) }
+
+    private static func contendedRecently() -> Bool {
+        competes(othersInFlight: 0, lastContendedFinish: lastContendedFinishNanoseconds,
+                 now: DispatchTime.now().uptimeNanoseconds)
+    }
+
+    /// The rule for pairing: another multi-leaf payload in flight, or one that finished while
+    /// another was in flight less than `contentionWindowNanoseconds` before `now`.
+    public static func competes(othersInFlight: Int, lastContendedFinish: UInt64, now: UInt64) -> Bool {
+        othersInFlight > 0 || (lastContendedFinish != 0 && now &- lastContendedFinish < contentionWindowNanoseconds)
     }
 
     /// True when this payload is hashed in one pass (for tests and logs).

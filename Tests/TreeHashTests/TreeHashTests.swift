@@ -169,6 +169,27 @@ let mib = 1 << 20
         withExtendedLifetime(first) {}
     }
 
+    /// A multi-leaf payload that finishes while another is in flight marks the moment, and a
+    /// payload starting within the window after it counts as competing even when it is alone
+    /// in flight (two connections between requests); a lone upload never marks it.
+    @Test func payloadFinishingBesideAnotherMarksContention() {
+        let first = PayloadHasher(expectedLength: 4 * Int64(mib))
+        let before = DispatchTime.now().uptimeNanoseconds
+        do {
+            let second = PayloadHasher(expectedLength: 4 * Int64(mib))
+            withExtendedLifetime(second) {}
+        }  // `second` finishes here, with `first` still in flight
+        #expect(PayloadHasher.lastContendedFinishNanoseconds >= before)
+        withExtendedLifetime(first) {}
+
+        let w = PayloadHasher.contentionWindowNanoseconds
+        let t: UInt64 = 1_000_000_000
+        #expect(PayloadHasher.competes(othersInFlight: 1, lastContendedFinish: 0, now: t))
+        #expect(!PayloadHasher.competes(othersInFlight: 0, lastContendedFinish: 0, now: t))
+        #expect(PayloadHasher.competes(othersInFlight: 0, lastContendedFinish: t - w + 1, now: t))
+        #expect(!PayloadHasher.competes(othersInFlight: 0, lastContendedFinish: t - w, now: t))
+    }
+
     /// The one-pass hasher alone, over chunk sizes that end inside a block, on a block
     /// boundary and across leaf boundaries.
     @Test(arguments: [[1, 63, 64, 65], [mib - 1, 2], [mib + 64], [4 * mib + 17], [131_072, 7]])
