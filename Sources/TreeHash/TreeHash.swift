@@ -162,7 +162,9 @@ public final class PayloadHasher {
         }
         let others = Self.multiLeafInFlight.add(1, ordering: .relaxed).oldValue
         countedInFlight = true
-        if paired ?? (TreeAndLinearHasher.isAccelerated && (others > 0 || Self.contendedRecently())) {
+        let competing = Self.competes(othersInFlight: others, lastContendedFinish: Self.lastContendedFinishNanoseconds,
+                                      now: DispatchTime.now().uptimeNanoseconds)
+        if paired ?? (TreeAndLinearHasher.isAccelerated && competing) {
             mode = .paired(TreeAndLinearHasher())
         } else {
             mode = .split(linear: SHA256Hasher(), tree: TreeHasher())
@@ -187,11 +189,6 @@ public final class PayloadHasher {
 
     /// The last time a multi-leaf payload finished while another was being hashed (0: never).
     public static var lastContendedFinishNanoseconds: UInt64 { lastContendedFinish.load(ordering: .relaxed) }
-
-    private static func contendedRecently() -> Bool {
-        competes(othersInFlight: 0, lastContendedFinish: lastContendedFinishNanoseconds,
-                 now: DispatchTime.now().uptimeNanoseconds)
-    }
 
     /// The rule for pairing: another multi-leaf payload in flight, or one that finished while
     /// another was in flight less than `contentionWindowNanoseconds` before `now`.

@@ -171,7 +171,7 @@ let mib = 1 << 20
 
     /// A multi-leaf payload that finishes while another is in flight marks the moment, and a
     /// payload starting within the window after it counts as competing even when it is alone
-    /// in flight (two connections between requests); a lone upload never marks it.
+    /// in flight (two connections between requests).
     @Test func payloadFinishingBesideAnotherMarksContention() {
         let first = PayloadHasher(expectedLength: 4 * Int64(mib))
         let before = DispatchTime.now().uptimeNanoseconds
