@@ -17,7 +17,7 @@ extension MetadataStore {
     /// Deletes an archive. Returns the blob IDs nothing refers to any more (a retrieval job
     /// still holding the archive's bytes keeps them), or nil when there is no such archive.
     public func deleteArchive(id: String, in vault: VaultKey) async throws -> [String]? {
-        try await write { db in
+        try writeNow { db in
             guard let archive = try Row.fetchOne(
                 db, sql: "SELECT * FROM archives WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?",
                 arguments: [id, vault.accountID, vault.region, vault.name]

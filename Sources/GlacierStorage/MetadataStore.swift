@@ -378,7 +378,7 @@ public final class MetadataStore: Sendable {
     // MARK: Archives
 
     public func archive(id: String, in vault: VaultKey) async throws -> ArchiveRow? {
-        try await pool.read { db in
+        try readNow { db in
             try Row.fetchOne(
                 db,
                 sql: "SELECT * FROM archives WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?",
