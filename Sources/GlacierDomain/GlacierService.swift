@@ -26,13 +26,13 @@ public final class GlacierService: Sendable {
         self.dataDirectory = dataDirectory
         self.logger = logger
         self.options = options
-        blobs = try BlobStore(dataDirectory: dataDirectory, durable: options.fsync)
+        blobs = try BlobStore(dataDirectory: dataDirectory, durable: options.fsync, spareFiles: options.spareFiles)
         store = try MetadataStore(path: dataDirectory + "/glacier.sqlite", durable: options.fsync)
         blobs.removeTemporaries()
         if !blobs.consumeCleanShutdownMarker() {
             let referenced = try await store.referencedBlobIDs()
             for id in blobs.listBlobIDs() where !referenced.contains(id) {
-                blobs.remove(id)
+                blobs.removeOrphan(id)
             }
         }
     }
@@ -40,6 +40,7 @@ public final class GlacierService: Sendable {
     /// Records that this run ended cleanly (no request in flight), so the next start can
     /// skip the orphan scan. Call after the server has stopped.
     public func markCleanShutdown() {
+        blobs.dropSpares()
         blobs.writeCleanShutdownMarker()
     }
 

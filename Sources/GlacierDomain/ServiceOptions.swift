@@ -22,6 +22,10 @@ public struct ServiceOptions: Sendable {
     /// synced to disk before a request is acknowledged (survives power loss; slower).
     public var fsync = false
 
+    /// `--spare-files`: how many files of deleted or replaced blobs are kept to be
+    /// overwritten by later uploads (see `BlobStore`); 0 unlinks them at once.
+    public var spareFiles = SpareFiles.defaultCount
+
     public init() {}
 
     /// Parses `expedited=2s,standard=5s,bulk=10ms` (units ms, s, m, h; a bare number is seconds).

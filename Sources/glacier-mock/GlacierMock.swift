@@ -40,6 +40,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Sync part and archive files, directories and SQLite commits to disk before acknowledging (GLACIER_MOCK_FSYNC=1). Survives power loss; slower.")
     var fsync = false
 
+    @Option(help: "Keep up to this many files of deleted or replaced parts and archives (256 MiB in all) to overwrite with later uploads, which costs the kernel far less than new files; 0 frees them at once (GLACIER_MOCK_SPARE_FILES). Default 4.")
+    var spareFiles: Int?
+
     @Option(help: "Most connections open at once; more get 500 ServiceUnavailableException (GLACIER_MOCK_MAX_CONNECTIONS). Default 512.")
     var maxConnections: Int?
 
@@ -119,6 +122,10 @@ struct Serve: AsyncParsableCommand {
 
         var serviceOptions = ServiceOptions()
         serviceOptions.fsync = fsync || ["1", "true", "yes"].contains(environment("FSYNC")?.lowercased() ?? "")
+        if let n = spareFiles ?? environment("SPARE_FILES").map({ Int($0) ?? -1 }) {
+            guard n >= 0 else { throw ValidationError("--spare-files must be a whole number, 0 or more") }
+            serviceOptions.spareFiles = n
+        }
         do {
             if let spec = jobDelay ?? environment("JOB_DELAY") { serviceOptions.jobDelay = try ServiceOptions.parseJobDelays(spec) }
         } catch let error as GlacierError {

@@ -394,7 +394,7 @@ import TreeHash
         #expect(try await service.uploadIDs("v").isEmpty)
         await expectGlacierError(.resourceNotFound) { try await service.abortMultipartUpload(caller, vaultName: "v", uploadID: up) }
         await expectGlacierError(.resourceNotFound) { try await service.put("v", up, first: 0, bytes(5)) }
-        #expect(dir.files(in: dir.tmp).isEmpty)
+        #expect(dir.incoming.isEmpty)
     }
 
     @Test func listPartsAndUploadsPaginate() async throws {
@@ -589,6 +589,6 @@ struct FailingBody: AsyncSequence {
         // The surviving file is the version the part row names.
         let stored = try Data(contentsOf: URL(fileURLWithPath: dir.blobs + "/" + files[0]))
         #expect(TreeHash.of(Array(stored)).hex == hashes[0])
-        #expect(dir.files(in: dir.tmp).isEmpty)
+        #expect(dir.incoming.isEmpty)
     }
 }

@@ -23,6 +23,14 @@ struct TempDirectory {
     func files(in dir: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
     }
+
+    /// Files in tmp/ other than spares (removed blobs' files kept for reuse, at most
+    /// `SpareFiles.defaultCount`): bodies being received, or left behind.
+    var incoming: [String] {
+        let names = files(in: tmp)
+        #expect(names.filter { $0.hasSuffix(".spare") }.count <= SpareFiles.defaultCount)
+        return names.filter { !$0.hasSuffix(".spare") }
+    }
 }
 
 let mib = 1 << 20

@@ -96,6 +96,101 @@ import Testing
         #expect(Set(store.listBlobIDs()) == [idA, idB])
     }
 
+    /// Writes `bytes` to a new temporary file and publishes it.
+    private func store(_ bytes: [UInt8], in store: BlobStore) throws -> String {
+        let writer = try store.makeTemporary()
+        try bytes.withUnsafeBytes { try writer.write($0) }
+        return try store.publish(writer)
+    }
+
+    private func contents(_ path: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    @Test func aRemovedBlobsFileIsOverwrittenByTheNextBodyAndCutToItsLength() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let blobs = try BlobStore(dataDirectory: dir.path)
+        let old = try store(Array(repeating: 0x41, count: 100_000), in: blobs)
+        blobs.remove(old)
+        #expect(dir.files(in: blobs.blobsDirectory).isEmpty)
+        #expect(dir.files(in: blobs.temporaryDirectory) == [old + ".spare"])
+
+        // Shorter than the spare: the old tail is cut off.
+        let writer = try blobs.makeTemporary()
+        let temps = dir.files(in: blobs.temporaryDirectory)
+        #expect(temps.count == 1 && temps[0].hasSuffix(".incoming"), "the spare is renamed, not copied: \(temps)")
+        try Array("short".utf8).withUnsafeBytes { try writer.write($0) }
+        let short = try blobs.publish(writer)
+        #expect(try contents(blobs.path(of: short)) == Array("short".utf8))
+        #expect(dir.files(in: blobs.temporaryDirectory).isEmpty)
+
+        // Longer than the spare: the file grows.
+        blobs.remove(short)
+        let long = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let longID = try store(long, in: blobs)
+        #expect(try contents(blobs.path(of: longID)) == long)
+        #expect(dir.files(in: blobs.temporaryDirectory).isEmpty)
+        #expect(blobs.listBlobIDs() == [longID])
+    }
+
+    #if os(Linux)
+    @Test func aSpareStillOpenForReadingIsNotReused() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let blobs = try BlobStore(dataDirectory: dir.path)
+        let old = Array(repeating: UInt8(0x61), count: 50_000)
+        let id = try store(old, in: blobs)
+        // A reader (a GetJobOutput in flight, say) opened the blob before it was removed.
+        let reader = try FileHandle(forReadingFrom: URL(fileURLWithPath: blobs.path(of: id)))
+        defer { try? reader.close() }
+        blobs.remove(id)
+        #expect(dir.files(in: blobs.temporaryDirectory) == [id + ".spare"])
+
+        let newer = try store(Array(repeating: 0x62, count: 50_000), in: blobs)
+        #expect(try contents(blobs.path(of: newer)) == Array(repeating: 0x62, count: 50_000))
+        // The reader still sees the removed blob's bytes; the spare it held was unlinked.
+        #expect([UInt8](try reader.readToEnd() ?? Data()) == old)
+        #expect(dir.files(in: blobs.temporaryDirectory).isEmpty)
+    }
+    #endif
+
+    @Test func theSparePoolIsBoundedAndDroppedOnRequest() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let blobs = try BlobStore(dataDirectory: dir.path)
+        let ids = try (0..<6).map { try store(Array(repeating: UInt8($0), count: 1_000), in: blobs) }
+        ids.forEach(blobs.remove)
+        #expect(dir.files(in: blobs.blobsDirectory).isEmpty)
+        #expect(dir.files(in: blobs.temporaryDirectory) == ids.prefix(SpareFiles.defaultCount).map { $0 + ".spare" }.sorted())
+
+        // More than `maxBytes` is not kept (a sparse file: no real space used).
+        blobs.dropSpares()
+        #expect(dir.files(in: blobs.temporaryDirectory).isEmpty)
+        let huge = blobs.path(of: "huge")
+        #expect(FileManager.default.createFile(atPath: huge, contents: Data([1])))
+        #expect(truncate(huge, off_t(SpareFiles.maxBytes + 1)) == 0)
+        blobs.remove("huge")
+        #expect(dir.files(in: blobs.temporaryDirectory).isEmpty)
+        #expect(dir.files(in: blobs.blobsDirectory).isEmpty)
+
+        // A restart's clean-up unlinks spares too.
+        let kept = try store([1, 2, 3], in: blobs)
+        blobs.remove(kept)
+        #expect(dir.files(in: blobs.temporaryDirectory).count == 1)
+        try BlobStore(dataDirectory: dir.path).removeTemporaries()
+        #expect(dir.files(in: blobs.temporaryDirectory).isEmpty)
+    }
+
+    @Test func noSparesWhenTurnedOff() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let blobs = try BlobStore(dataDirectory: dir.path, spareFiles: 0)
+        blobs.remove(try store([1, 2, 3], in: blobs))
+        #expect(dir.files(in: blobs.temporaryDirectory).isEmpty)
+        #expect(dir.files(in: blobs.blobsDirectory).isEmpty)
+    }
+
     @Test func outOfSpaceClassification() {
         #expect(BlobStoreError.io(operation: "write", path: "/x", errno: ENOSPC).isOutOfSpace)
         #expect(BlobStoreError.io(operation: "write", path: "/x", errno: EDQUOT).isOutOfSpace)
