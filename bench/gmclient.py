@@ -343,9 +343,9 @@ class Server:
         self.startup_line = None     # seconds from exec to the "listening" line (glacier-mock)
 
     @classmethod
-    def glacier_mock(cls, binary: str, data_dir: str, log_path: str, port: int | None = None):
+    def glacier_mock(cls, binary: str, data_dir: str, log_path: str, port: int | None = None, args=()):
         port = port or free_port()
-        argv = [binary, "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", data_dir]
+        argv = [binary, "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", data_dir, *args]
         return cls(argv, port, log_path)
 
     @classmethod

@@ -192,9 +192,9 @@ def wrk(url: str, seconds: int, connections: int = 8, threads: int = 2, headers:
     return res
 
 
-def start_gm(binary: str, data_dir: str, name: str) -> Server:
+def start_gm(binary: str, data_dir: str, name: str, args=()) -> Server:
     os.makedirs(data_dir, exist_ok=True)
-    return Server.glacier_mock(binary, data_dir, os.path.join(OUT, f"{name}.log")).start()
+    return Server.glacier_mock(binary, data_dir, os.path.join(OUT, f"{name}.log"), args=args).start()
 
 
 def schema_key(binary: str) -> str:
@@ -643,7 +643,35 @@ def drv_ceiling(run: Run) -> dict:
     return out
 
 
-DRIVERS = [("sha256", drv_sha256), ("ceiling", drv_ceiling), ("gm", drv_gm), ("moto", drv_moto),
+def drv_nospare(run: Run) -> dict:
+    """Context for targets 1 and 2: their loops replace or delete what they upload, so with the
+    default spare files each body overwrites the file of the one before. The same loops on a
+    server that unlinks those files at once (`--spare-files 0`) show what that is worth."""
+    out: dict = {}
+    srv = start_gm(run.binary, os.path.join(run.dir, "nospare-data"), f"nospare-run{run.index}", args=("--spare-files", "0"))
+    try:
+        c = Conn("127.0.0.1", srv.port)
+        g.create_vault(c)
+        p = run.payload(8 * MiB)
+        for conns in (1, 2):
+            r = upload_rate(srv, p, conns, SECONDS)
+            out[f"upload_8m_{conns}c"] = r
+            log(f"  --spare-files 0: upload 8 MiB parts, {conns} conn(s): {r['MBps']:.0f} MB/s (server {r['server_cpu']:.0%} CPU)")
+
+        def upload_and_delete():
+            a = g.upload_archive(c, p)
+            c.check(204, "DELETE", f"/-/vaults/{g.VAULT}/archives/{a}")
+        with CPUWatch(srv) as w:
+            n, dt = timed_loop(upload_and_delete, SECONDS)
+        out["upload_archive_8m"] = {"MBps": n * p.size / dt / MB, "server_cpu": w.server_cpu}
+        log(f"  --spare-files 0: UploadArchive 8 MiB (each deleted after): {n * p.size / dt / MB:.0f} MB/s")
+        c.close()
+    finally:
+        srv.stop()
+    return out
+
+
+DRIVERS = [("sha256", drv_sha256), ("ceiling", drv_ceiling), ("gm", drv_gm), ("nospare", drv_nospare), ("moto", drv_moto),
            ("floor", drv_floor), ("memory", drv_memory), ("startup", drv_startup)]
 
 
@@ -760,6 +788,12 @@ def write_report(path: str, runs: list[dict], meta: dict):
         target(f"1. UploadMultipartPart {label}, 1 connection", figure(runs, ("gm", f"upload_{key}_1c", "MBps"), 0, " MB/s"),
                "(reported; same reference)", rv, None,
                f"server CPU {figure(runs, ('gm', f'upload_{key}_1c', 'server_cpu'), 2)}, client {figure(runs, ('gm', f'upload_{key}_1c', 'client_cpu'), 2)}")
+    for conns, ref in ((1, "sha256_1core_MBps"), (2, "sha256_2core_MBps")):
+        rv = ratio_values(runs, ("nospare", f"upload_8m_{conns}c", "MBps"), ("sha256", ref), 0.5)
+        target(f"1. (context) 8 MiB, {conns} connection{'s' if conns > 1 else ''}, `--spare-files 0`",
+               figure(runs, ("nospare", f"upload_8m_{conns}c", "MBps"), 0, " MB/s"), "(reported; same reference)", rv, None,
+               "each replaced part's file unlinked, the next part written to a new file; "
+               f"server CPU {figure(runs, ('nospare', f'upload_8m_{conns}c', 'server_cpu'), 2)}")
     rw = ratio_values(runs, ("gm", "upload_8m_1c_wrk", "MBps"), ("sha256", "sha256_1core_MBps"), 0.5)
     target("1. (client check) 8 MiB, 1 connection, wrk as client", figure(runs, ("gm", "upload_8m_1c_wrk", "MBps"), 0, " MB/s"),
            "(reported)", rw, None,
@@ -770,6 +804,10 @@ def write_report(path: str, runs: list[dict], meta: dict):
            f"moto {figure(runs, ('moto', 'upload_archive_8m', 'MBps'), 1, ' MB/s')}", "≥ 4 × moto", r,
            check(r, lambda m: m >= 4), f"each archive deleted after it is acknowledged (DELETE timed); server CPU "
            f"{figure(runs, ('gm', 'upload_archive_8m', 'server_cpu'), 2)}; moto closes the connection after each response")
+    rn = ratio_values(runs, ("nospare", "upload_archive_8m", "MBps"), ("moto", "upload_archive_8m", "MBps"))
+    target("2. (context) the same loop, `--spare-files 0`", figure(runs, ("nospare", "upload_archive_8m", "MBps"), 0, " MB/s"),
+           "(reported; ratio to moto)", rn, None,
+           f"each deleted archive's file unlinked; server CPU {figure(runs, ('nospare', 'upload_archive_8m', 'server_cpu'), 2)}")
     rk = ratio_values(runs, ("gm", "upload_archive_8m_keep", "MBps"), ("moto", "upload_archive_8m", "MBps"))
     target("2. (context) UploadArchive 8 MiB, every archive kept", figure(runs, ("gm", "upload_archive_8m_keep", "MBps"), 0, " MB/s"),
            "(reported; ratio to moto)", rk, None,
@@ -840,11 +878,15 @@ def write_report(path: str, runs: list[dict], meta: dict):
     add(f"- **1.** One keep-alive connection re-sends one precomputed part (body, linear SHA-256 and tree hash computed "
         f"before timing; re-uploading a range is idempotent) for {SECONDS:g} s; MB/s = bytes acknowledged ÷ wall time. "
         f"Two connections: two threads, each its own range of one upload, started together. The reference is "
-        f"SHA-256 ÷ 2 because the server hashes every byte twice (linear and tree hash).")
+        f"SHA-256 ÷ 2 because the server hashes every byte twice (linear and tree hash). Each re-sent part replaces "
+        f"the one before, whose file the server keeps as a spare (`--spare-files`, 4 by default) and overwrites with "
+        f"the next part: cached pages rewritten instead of new ones allocated and old ones freed. An upload of distinct "
+        f"parts writes new files; the `--spare-files 0` rows (a second server, same loops) show that cost.")
     add(f"- **2.** The same loop with UploadArchive. moto's server gets the same request (with a SigV4-shaped Authorization "
         f"header so it routes it to Glacier); it stores the body in memory, keyed by its MD5, so the store does not grow. "
         f"glacier-mock's store is kept from growing too: each archive is deleted (a timed DELETE in the same loop) once "
-        f"acknowledged, so its bytes were written to a file and renamed into `blobs/` like any other. The context row keeps "
+        f"acknowledged, so its bytes were written to a file and renamed into `blobs/` like any other; the deleted "
+        f"archive's file is the spare the next one overwrites (`--spare-files 0`: unlinked instead). The context row keeps "
         f"every archive instead: GBs of new files in the page cache, whose cost on this VM is mostly the kernel's, not the "
         f"server's (bench/GAPS.md says how much). After it the archives are deleted, and the bench syncs and waits "
         f"{SETTLE_SECONDS} s before the next figure: the VM's host goes on working for seconds after such a loop, "
