@@ -253,8 +253,8 @@ public final class BlobWriter {
 ///
 /// Measured on the bench VM (ext4): writing 8 MiB into a new file and unlinking it takes
 /// 0.17 core-seconds per GB of kernel time, overwriting the same file 0.02. The pool is
-/// small (`--spare-files`, 4 by default, and `maxBytes` in all), so deleted data gives its space back soon;
-/// a clean shutdown and every start unlink the spares.
+/// small (`--spare-files`, 4 by default, and `maxBytes` in all), so deleted data gives its
+/// space back soon; a full disk, a clean shutdown and every start unlink the spares.
 ///
 /// A spare is reused only if no other descriptor has its file open — a GetJobOutput still
 /// sending an expired job's output, say, or `glacier-mock verify` in another process.
@@ -295,8 +295,6 @@ public final class SpareFiles: Sendable {
     func take() -> Spare? {
         state.withLock { $0.popLast() }
     }
-
-    var count: Int { state.withLock { $0.count } }
 
     /// Unlinks every spare.
     func dropAll() {
