@@ -215,8 +215,8 @@ public final class PayloadHasher {
         }
     }
 
-    /// Feeds `chunk` to both hashes and runs `work` on its bytes (the file write) while the
-    /// hashing of a multi-leaf payload proceeds on the lane. `work`'s error is passed on.
+    /// Feeds `chunk` to both hashes and runs `work` on its bytes (the file write); a split
+    /// payload's linear hash proceeds on the lane meanwhile. `work`'s error is passed on.
     public func update<Chunk: HashableChunk>(_ chunk: Chunk, alongside work: (UnsafeRawBufferPointer) throws -> Void) rethrows {
         switch mode {
         case .single(let linear):
