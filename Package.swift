@@ -84,7 +84,7 @@ let package = Package(
         ),
         .testTarget(name: "TreeHashTests", dependencies: ["TreeHash", "CSHA256Pair"]),
         .testTarget(name: "GlacierDomainTests", dependencies: ["GlacierDomain"]),
-        .testTarget(name: "GlacierStorageTests", dependencies: ["GlacierStorage"]),
+        .testTarget(name: "GlacierStorageTests", dependencies: ["GlacierStorage", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "GlacierHTTPTests",
             dependencies: [

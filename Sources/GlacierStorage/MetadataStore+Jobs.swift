@@ -157,10 +157,11 @@ extension MetadataStore {
     public func retrievedBytes(accountID: String, region: String, since: Milliseconds) async throws -> Int64 {
         try await database.read { db in
             try Int64.fetchOne(
-                db, sql: "SELECT COALESCE(SUM(bytes), 0) FROM retrievals WHERE account_id = ? AND region = ? AND at >= ?",
-                arguments: [accountID, region, since]) ?? 0
+                db, sql: Self.retrievedBytesSQL, arguments: [accountID, region, since]) ?? 0
         }
     }
+
+    static let retrievedBytesSQL = "SELECT COALESCE(SUM(bytes), 0) FROM retrievals WHERE account_id = ? AND region = ? AND at >= ?"
 
     // MARK: Notifications (recorded for GET /_mock/notifications)
 
