@@ -7,8 +7,8 @@ extension MetadataStore {
         try writeNow { db in
             guard try Self.fetchVault(db, archive.vault) != nil else { return false }
             try Self.insertArchive(db, archive)
-            try db.execute(
-                sql: "INSERT INTO archive_segments (archive_id, seq, blob_id, length, tree_hash) VALUES (?, 0, ?, ?, ?)",
+            try db.cachedStatement(
+                sql: "INSERT INTO archive_segments (archive_id, seq, blob_id, length, tree_hash) VALUES (?, 0, ?, ?, ?)").execute(
                 arguments: [archive.id, blobID, archive.size, archive.treeHash])
             return true
         }
@@ -22,14 +22,14 @@ extension MetadataStore {
                 db, sql: "SELECT * FROM archives WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?",
                 arguments: [id, vault.accountID, vault.region, vault.name]
             ).map(Self.archiveRow) else { return nil }
-            let blobs = try String.fetchAll(db, sql: "SELECT blob_id FROM archive_segments WHERE archive_id = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM archive_segments WHERE archive_id = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM archives WHERE id = ?", arguments: [id])
-            try db.execute(
+            let blobs = try String.fetchAll(db.cachedStatement(sql: "SELECT blob_id FROM archive_segments WHERE archive_id = ?"), arguments: [id])
+            try db.cachedStatement(sql: "DELETE FROM archive_segments WHERE archive_id = ?").execute(arguments: [id])
+            try db.cachedStatement(sql: "DELETE FROM archives WHERE id = ?").execute(arguments: [id])
+            try db.cachedStatement(
                 sql: """
                     UPDATE vaults SET number_of_archives = number_of_archives - 1, size_in_bytes = size_in_bytes - ?
                     WHERE account_id = ? AND region = ? AND name = ?
-                    """,
+                    """).execute(
                 arguments: [archive.size, vault.accountID, vault.region, vault.name])
             return try Self.unreferenced(db, blobs)
         }
@@ -41,7 +41,7 @@ extension MetadataStore {
         try await database.read { db in
             var fromRowID: Int64 = 0
             if let fromID {
-                fromRowID = try Int64.fetchOne(db, sql: "SELECT rowid FROM archives WHERE id = ?", arguments: [fromID]) ?? Int64.max
+                fromRowID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT rowid FROM archives WHERE id = ?"), arguments: [fromID]) ?? Int64.max
             }
             return try Row.fetchAll(
                 db,
@@ -75,8 +75,8 @@ extension MetadataStore {
     /// inventory job completes.
     public func setLastInventoryDate(_ vault: VaultKey, _ date: Milliseconds) async throws {
         try await write { db in
-            try db.execute(
-                sql: "UPDATE vaults SET last_inventory_date = ? WHERE account_id = ? AND region = ? AND name = ?",
+            try db.cachedStatement(
+                sql: "UPDATE vaults SET last_inventory_date = ? WHERE account_id = ? AND region = ? AND name = ?").execute(
                 arguments: [date, vault.accountID, vault.region, vault.name])
         }
     }

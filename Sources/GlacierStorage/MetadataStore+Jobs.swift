@@ -48,11 +48,11 @@ extension MetadataStore {
             guard try Self.fetchVault(db, job.vault) != nil else { return .vaultNotFound }
             if let archiveID {
                 let exists = try Bool.fetchOne(
-                    db, sql: "SELECT EXISTS (SELECT 1 FROM archives WHERE id = ?)", arguments: [archiveID]) ?? false
+                    db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM archives WHERE id = ?)"), arguments: [archiveID]) ?? false
                 guard exists else { return .archiveNotFound }
             }
-            try db.execute(
-                sql: "INSERT INTO jobs (id, account_id, region, vault_name, document, completes_at, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            try db.cachedStatement(
+                sql: "INSERT INTO jobs (id, account_id, region, vault_name, document, completes_at, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(
                 arguments: [job.id, job.vault.accountID, job.vault.region, job.vault.name, job.document, job.completesAt, job.completedAt])
             try Self.insertJobSegments(db, jobID: job.id, segments)
             return .created
@@ -92,12 +92,12 @@ extension MetadataStore {
     /// (an inventory's generated file). Returns false if the job was already completed or gone.
     public func completeJob(id: String, document: String, completedAt: Milliseconds, output: [OutputSegment]?) async throws -> Bool {
         try await write { db in
-            try db.execute(
-                sql: "UPDATE jobs SET document = ?, completed_at = ? WHERE id = ? AND completed_at IS NULL",
+            try db.cachedStatement(
+                sql: "UPDATE jobs SET document = ?, completed_at = ? WHERE id = ? AND completed_at IS NULL").execute(
                 arguments: [document, completedAt, id])
             guard db.changesCount == 1 else { return false }
             if let output {
-                try db.execute(sql: "DELETE FROM job_segments WHERE job_id = ?", arguments: [id])
+                try db.cachedStatement(sql: "DELETE FROM job_segments WHERE job_id = ?").execute(arguments: [id])
                 try Self.insertJobSegments(db, jobID: id, output)
             }
             return true
@@ -106,7 +106,7 @@ extension MetadataStore {
 
     public func jobSegments(id: String) async throws -> [OutputSegment] {
         try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM job_segments WHERE job_id = ? ORDER BY seq", arguments: [id]).map {
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM job_segments WHERE job_id = ? ORDER BY seq"), arguments: [id]).map {
                 OutputSegment(blobID: $0["blob_id"], length: $0["length"], treeHash: $0["tree_hash"])
             }
         }
@@ -127,15 +127,15 @@ extension MetadataStore {
                 db,
                 sql: "SELECT s.blob_id FROM job_segments s JOIN jobs j ON s.job_id = j.id WHERE j.completed_at IS NOT NULL AND j.completed_at < ?",
                 arguments: [cutoff])
-            try db.execute(sql: "DELETE FROM jobs WHERE completed_at IS NOT NULL AND completed_at < ?", arguments: [cutoff])
+            try db.cachedStatement(sql: "DELETE FROM jobs WHERE completed_at IS NOT NULL AND completed_at < ?").execute(arguments: [cutoff])
             return try Self.unreferenced(db, blobs)
         }
     }
 
     private static func insertJobSegments(_ db: Database, jobID: String, _ segments: [OutputSegment]) throws {
         for (seq, s) in segments.enumerated() {
-            try db.execute(
-                sql: "INSERT INTO job_segments (job_id, seq, blob_id, length, tree_hash) VALUES (?, ?, ?, ?, ?)",
+            try db.cachedStatement(
+                sql: "INSERT INTO job_segments (job_id, seq, blob_id, length, tree_hash) VALUES (?, ?, ?, ?, ?)").execute(
                 arguments: [jobID, seq, s.blobID, s.length, s.treeHash])
         }
     }
@@ -150,14 +150,14 @@ extension MetadataStore {
 
     public func recordRetrieval(accountID: String, region: String, at: Milliseconds, bytes: Int64) async throws {
         try await write { db in
-            try db.execute(sql: "INSERT INTO retrievals (account_id, region, at, bytes) VALUES (?, ?, ?, ?)", arguments: [accountID, region, at, bytes])
+            try db.cachedStatement(sql: "INSERT INTO retrievals (account_id, region, at, bytes) VALUES (?, ?, ?, ?)").execute(arguments: [accountID, region, at, bytes])
         }
     }
 
     public func retrievedBytes(accountID: String, region: String, since: Milliseconds) async throws -> Int64 {
         try await database.read { db in
             try Int64.fetchOne(
-                db, sql: Self.retrievedBytesSQL, arguments: [accountID, region, since]) ?? 0
+                db.cachedStatement(sql: Self.retrievedBytesSQL), arguments: [accountID, region, since]) ?? 0
         }
     }
 
@@ -176,8 +176,8 @@ extension MetadataStore {
     @discardableResult
     public func recordNotification(topic: String, message: String, created: Milliseconds, delivery: String) async throws -> Int64 {
         try await write { db in
-            try db.execute(
-                sql: "INSERT INTO notifications (topic, message, created, delivery) VALUES (?, ?, ?, ?)",
+            try db.cachedStatement(
+                sql: "INSERT INTO notifications (topic, message, created, delivery) VALUES (?, ?, ?, ?)").execute(
                 arguments: [topic, message, created, delivery])
             return db.lastInsertedRowID
         }
@@ -185,7 +185,7 @@ extension MetadataStore {
 
     public func updateNotificationDelivery(seq: Int64, delivery: String) async throws {
         try await write { db in
-            try db.execute(sql: "UPDATE notifications SET delivery = ? WHERE seq = ?", arguments: [delivery, seq])
+            try db.cachedStatement(sql: "UPDATE notifications SET delivery = ? WHERE seq = ?").execute(arguments: [delivery, seq])
         }
     }
 

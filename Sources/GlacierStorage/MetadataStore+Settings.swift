@@ -36,12 +36,12 @@ extension MetadataStore {
             switch try change(current) {
             case .keep: break
             case .set(let value):
-                try db.execute(
-                    sql: "INSERT OR REPLACE INTO vault_settings (account_id, region, vault_name, kind, value) VALUES (?, ?, ?, ?, ?)",
+                try db.cachedStatement(
+                    sql: "INSERT OR REPLACE INTO vault_settings (account_id, region, vault_name, kind, value) VALUES (?, ?, ?, ?, ?)").execute(
                     arguments: [vault.accountID, vault.region, vault.name, kind, value])
             case .remove:
-                try db.execute(
-                    sql: "DELETE FROM vault_settings WHERE account_id = ? AND region = ? AND vault_name = ? AND kind = ?",
+                try db.cachedStatement(
+                    sql: "DELETE FROM vault_settings WHERE account_id = ? AND region = ? AND vault_name = ? AND kind = ?").execute(
                     arguments: [vault.accountID, vault.region, vault.name, kind])
             }
             return true
@@ -67,12 +67,12 @@ extension MetadataStore {
             switch try change(current) {
             case .keep: break
             case .set(let value):
-                try db.execute(
-                    sql: "INSERT OR REPLACE INTO account_settings (account_id, region, kind, value) VALUES (?, ?, ?, ?)",
+                try db.cachedStatement(
+                    sql: "INSERT OR REPLACE INTO account_settings (account_id, region, kind, value) VALUES (?, ?, ?, ?)").execute(
                     arguments: [accountID, region, kind, value])
             case .remove:
-                try db.execute(
-                    sql: "DELETE FROM account_settings WHERE account_id = ? AND region = ? AND kind = ?",
+                try db.cachedStatement(
+                    sql: "DELETE FROM account_settings WHERE account_id = ? AND region = ? AND kind = ?").execute(
                     arguments: [accountID, region, kind])
             }
         }

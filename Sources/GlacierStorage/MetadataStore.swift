@@ -205,8 +205,8 @@ public final class MetadataStore: Sendable {
     /// Creates the vault unless it exists (CreateVault is idempotent).
     public func createVault(_ key: VaultKey, now: Milliseconds) async throws {
         try await write { db in
-            try db.execute(
-                sql: "INSERT OR IGNORE INTO vaults (account_id, region, name, creation_date) VALUES (?, ?, ?, ?)",
+            try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO vaults (account_id, region, name, creation_date) VALUES (?, ?, ?, ?)").execute(
                 arguments: [key.accountID, key.region, key.name, now])
         }
     }
@@ -252,8 +252,8 @@ public final class MetadataStore: Sendable {
                     WHERE j.account_id = ?1 AND j.region = ?2 AND j.vault_name = ?3
                     """,
                 arguments: [key.accountID, key.region, key.name])
-            try db.execute(
-                sql: "DELETE FROM vaults WHERE account_id = ? AND region = ? AND name = ?",
+            try db.cachedStatement(
+                sql: "DELETE FROM vaults WHERE account_id = ? AND region = ? AND name = ?").execute(
                 arguments: [key.accountID, key.region, key.name])
             return .deleted(orphanedBlobs: try Self.unreferenced(db, blobs))
         }
@@ -265,11 +265,11 @@ public final class MetadataStore: Sendable {
     public func createUpload(_ upload: UploadRow) async throws -> Bool {
         try await write { db in
             guard try Self.fetchVault(db, upload.vault) != nil else { return false }
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO uploads (id, account_id, region, vault_name, description, part_size, creation_date)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
+                    """).execute(
                 arguments: [
                     upload.id, upload.vault.accountID, upload.vault.region, upload.vault.name,
                     upload.description, upload.partSize, upload.creationDate,
@@ -325,14 +325,14 @@ public final class MetadataStore: Sendable {
                 arguments: [part.uploadID, part.rangeStart])
             if previous == nil {
                 let count = try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM parts WHERE upload_id = ?", arguments: [part.uploadID]) ?? 0
+                    db.cachedStatement(sql: "SELECT COUNT(*) FROM parts WHERE upload_id = ?"), arguments: [part.uploadID]) ?? 0
                 if count >= maxParts { return .tooManyParts }
             }
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT OR REPLACE INTO parts (upload_id, range_start, length, tree_hash, blob_id)
                     VALUES (?, ?, ?, ?, ?)
-                    """,
+                    """).execute(
                 arguments: [part.uploadID, part.rangeStart, part.length, part.treeHash, part.blobID])
             return .stored(replacedBlob: previous)
         }
@@ -354,8 +354,8 @@ public final class MetadataStore: Sendable {
     public func deleteUpload(id: String, in vault: VaultKey) async throws -> [String]? {
         try await write { db in
             guard try Self.fetchUpload(db, id: id, vault: vault) != nil else { return nil }
-            let blobs = try String.fetchAll(db, sql: "SELECT blob_id FROM parts WHERE upload_id = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM uploads WHERE id = ?", arguments: [id])
+            let blobs = try String.fetchAll(db.cachedStatement(sql: "SELECT blob_id FROM parts WHERE upload_id = ?"), arguments: [id])
+            try db.cachedStatement(sql: "DELETE FROM uploads WHERE id = ?").execute(arguments: [id])
             return blobs
         }
     }
@@ -377,7 +377,7 @@ public final class MetadataStore: Sendable {
         try await write { db in
             guard let upload = try Self.fetchUpload(db, id: id, vault: vault) else { return .uploadNotFound }
             let parts = try Row.fetchAll(
-                db, sql: "SELECT * FROM parts WHERE upload_id = ? ORDER BY range_start", arguments: [id]
+                db.cachedStatement(sql: "SELECT * FROM parts WHERE upload_id = ? ORDER BY range_start"), arguments: [id]
             ).map(Self.partRow)
             let (size, treeHash) = try check(upload, parts)
             let archive = ArchiveRow(
@@ -385,11 +385,11 @@ public final class MetadataStore: Sendable {
                 creationDate: now, size: size, treeHash: treeHash)
             try Self.insertArchive(db, archive)
             for (seq, part) in parts.enumerated() {
-                try db.execute(
-                    sql: "INSERT INTO archive_segments (archive_id, seq, blob_id, length, tree_hash) VALUES (?, ?, ?, ?, ?)",
+                try db.cachedStatement(
+                    sql: "INSERT INTO archive_segments (archive_id, seq, blob_id, length, tree_hash) VALUES (?, ?, ?, ?, ?)").execute(
                     arguments: [archiveID, seq, part.blobID, part.length, part.treeHash])
             }
-            try db.execute(sql: "DELETE FROM uploads WHERE id = ?", arguments: [id])
+            try db.cachedStatement(sql: "DELETE FROM uploads WHERE id = ?").execute(arguments: [id])
             return .completed(archive)
         }
     }
@@ -409,7 +409,7 @@ public final class MetadataStore: Sendable {
     public func segments(ofArchive id: String) async throws -> [ArchiveSegmentRow] {
         try await pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM archive_segments WHERE archive_id = ? ORDER BY seq", arguments: [id]
+                db.cachedStatement(sql: "SELECT * FROM archive_segments WHERE archive_id = ? ORDER BY seq"), arguments: [id]
             ).map { ArchiveSegmentRow(archiveID: $0["archive_id"], seq: $0["seq"], blobID: $0["blob_id"], length: $0["length"], treeHash: $0["tree_hash"]) }
         }
     }
@@ -428,7 +428,7 @@ public final class MetadataStore: Sendable {
     /// Of `candidates`, the blob IDs nothing refers to any more (safe to unlink).
     static func unreferenced(_ db: Database, _ candidates: [String]) throws -> [String] {
         try candidates.filter { id in
-            try Bool.fetchOne(db, sql: unreferencedSQL, arguments: [id]) == true
+            try Bool.fetchOne(db.cachedStatement(sql: unreferencedSQL), arguments: [id]) == true
         }
     }
 
@@ -455,18 +455,18 @@ public final class MetadataStore: Sendable {
     // MARK: Row mapping
 
     static func insertArchive(_ db: Database, _ a: ArchiveRow) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO archives (id, account_id, region, vault_name, description, creation_date, size, tree_hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """).execute(
             arguments: [a.id, a.vault.accountID, a.vault.region, a.vault.name, a.description, a.creationDate, a.size, a.treeHash])
         // Glacier updates these at inventory time; glacier-mock updates them at once (README).
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 UPDATE vaults SET number_of_archives = number_of_archives + 1, size_in_bytes = size_in_bytes + ?
                 WHERE account_id = ? AND region = ? AND name = ?
-                """,
+                """).execute(
             arguments: [a.size, a.vault.accountID, a.vault.region, a.vault.name])
     }
 
