@@ -19,7 +19,7 @@ extension MetadataStore {
     public func deleteArchive(id: String, in vault: VaultKey) async throws -> [String]? {
         try writeNow { db in
             guard let archive = try Row.fetchOne(
-                db, sql: "SELECT * FROM archives WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?",
+                db.cachedStatement(sql: "SELECT * FROM archives WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?"),
                 arguments: [id, vault.accountID, vault.region, vault.name]
             ).map(Self.archiveRow) else { return nil }
             let blobs = try String.fetchAll(db.cachedStatement(sql: "SELECT blob_id FROM archive_segments WHERE archive_id = ?"), arguments: [id])
@@ -44,12 +44,12 @@ extension MetadataStore {
                 fromRowID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT rowid FROM archives WHERE id = ?"), arguments: [fromID]) ?? Int64.max
             }
             return try Row.fetchAll(
-                db,
+                db.cachedStatement(
                 sql: """
                     SELECT * FROM archives WHERE account_id = ? AND region = ? AND vault_name = ?
                     AND rowid >= ? AND creation_date >= ? AND creation_date < ?
                     ORDER BY rowid LIMIT ?
-                    """,
+                    """),
                 arguments: [vault.accountID, vault.region, vault.name, fromRowID, createdFrom ?? Int64.min, createdBefore ?? Int64.max, limit]
             ).map(Self.archiveRow)
         }

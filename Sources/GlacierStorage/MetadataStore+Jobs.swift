@@ -62,7 +62,7 @@ extension MetadataStore {
     public func job(id: String, in vault: VaultKey) async throws -> JobRow? {
         try await database.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT * FROM jobs WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?",
+                db.cachedStatement(sql: "SELECT * FROM jobs WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?"),
                 arguments: [id, vault.accountID, vault.region, vault.name]
             ).map(Self.jobRow)
         }
@@ -72,7 +72,7 @@ extension MetadataStore {
     public func jobs(in vault: VaultKey) async throws -> [JobRow] {
         try await database.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM jobs WHERE account_id = ? AND region = ? AND vault_name = ? ORDER BY seq",
+                db.cachedStatement(sql: "SELECT * FROM jobs WHERE account_id = ? AND region = ? AND vault_name = ? ORDER BY seq"),
                 arguments: [vault.accountID, vault.region, vault.name]
             ).map(Self.jobRow)
         }
@@ -82,7 +82,7 @@ extension MetadataStore {
     public func pendingJobs(dueBy now: Milliseconds?) async throws -> [JobRow] {
         try await database.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM jobs WHERE completed_at IS NULL AND completes_at <= ? ORDER BY seq",
+                db.cachedStatement(sql: "SELECT * FROM jobs WHERE completed_at IS NULL AND completes_at <= ? ORDER BY seq"),
                 arguments: [now ?? Int64.max]
             ).map(Self.jobRow)
         }
@@ -124,8 +124,8 @@ extension MetadataStore {
         guard any else { return [] }
         return try await write { db in
             let blobs = try String.fetchAll(
-                db,
-                sql: "SELECT s.blob_id FROM job_segments s JOIN jobs j ON s.job_id = j.id WHERE j.completed_at IS NOT NULL AND j.completed_at < ?",
+                db.cachedStatement(
+                sql: "SELECT s.blob_id FROM job_segments s JOIN jobs j ON s.job_id = j.id WHERE j.completed_at IS NOT NULL AND j.completed_at < ?"),
                 arguments: [cutoff])
             try db.cachedStatement(sql: "DELETE FROM jobs WHERE completed_at IS NOT NULL AND completed_at < ?").execute(arguments: [cutoff])
             return try Self.unreferenced(db, blobs)

@@ -31,7 +31,7 @@ extension MetadataStore {
         try await write { db in
             guard try Self.fetchVault(db, vault) != nil else { return false }
             let current = try String.fetchOne(
-                db, sql: "SELECT value FROM vault_settings WHERE account_id = ? AND region = ? AND vault_name = ? AND kind = ?",
+                db.cachedStatement(sql: "SELECT value FROM vault_settings WHERE account_id = ? AND region = ? AND vault_name = ? AND kind = ?"),
                 arguments: [vault.accountID, vault.region, vault.name, kind])
             switch try change(current) {
             case .keep: break
@@ -51,7 +51,7 @@ extension MetadataStore {
     public func accountSetting(accountID: String, region: String, kind: String) async throws -> String? {
         try await database.read { db in
             try String.fetchOne(
-                db, sql: "SELECT value FROM account_settings WHERE account_id = ? AND region = ? AND kind = ?",
+                db.cachedStatement(sql: "SELECT value FROM account_settings WHERE account_id = ? AND region = ? AND kind = ?"),
                 arguments: [accountID, region, kind])
         }
     }
@@ -62,7 +62,7 @@ extension MetadataStore {
     ) async throws {
         try await write { db in
             let current = try String.fetchOne(
-                db, sql: "SELECT value FROM account_settings WHERE account_id = ? AND region = ? AND kind = ?",
+                db.cachedStatement(sql: "SELECT value FROM account_settings WHERE account_id = ? AND region = ? AND kind = ?"),
                 arguments: [accountID, region, kind])
             switch try change(current) {
             case .keep: break

@@ -219,11 +219,11 @@ public final class MetadataStore: Sendable {
     public func vaults(accountID: String, region: String, fromName: String?, limit: Int) async throws -> [VaultRow] {
         try await pool.read { db in
             let rows = try Row.fetchAll(
-                db,
+                db.cachedStatement(
                 sql: """
                     SELECT * FROM vaults WHERE account_id = ? AND region = ? AND name >= ?
                     ORDER BY name LIMIT ?
-                    """,
+                    """),
                 arguments: [accountID, region, fromName ?? "", limit])
             return rows.map(Self.vaultRow)
         }
@@ -243,14 +243,14 @@ public final class MetadataStore: Sendable {
             if vault.numberOfArchives > 0 { return .notEmpty(archives: vault.numberOfArchives) }
             // Blob files of its in-progress uploads and of its jobs' outputs go with the vault.
             let blobs = try String.fetchAll(
-                db,
+                db.cachedStatement(
                 sql: """
                     SELECT p.blob_id FROM parts p JOIN uploads u ON p.upload_id = u.id
                     WHERE u.account_id = ?1 AND u.region = ?2 AND u.vault_name = ?3
                     UNION ALL
                     SELECT s.blob_id FROM job_segments s JOIN jobs j ON s.job_id = j.id
                     WHERE j.account_id = ?1 AND j.region = ?2 AND j.vault_name = ?3
-                    """,
+                    """),
                 arguments: [key.accountID, key.region, key.name])
             try db.cachedStatement(
                 sql: "DELETE FROM vaults WHERE account_id = ? AND region = ? AND name = ?").execute(
@@ -290,18 +290,18 @@ public final class MetadataStore: Sendable {
             var fromSeq: Int64 = 0
             if let fromID {
                 guard let seq = try Int64.fetchOne(
-                    db,
-                    sql: "SELECT seq FROM uploads WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?",
+                    db.cachedStatement(
+                    sql: "SELECT seq FROM uploads WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?"),
                     arguments: [fromID, vault.accountID, vault.region, vault.name])
                 else { return nil }
                 fromSeq = seq
             }
             let rows = try Row.fetchAll(
-                db,
+                db.cachedStatement(
                 sql: """
                     SELECT * FROM uploads WHERE account_id = ? AND region = ? AND vault_name = ? AND seq >= ?
                     ORDER BY seq LIMIT ?
-                    """,
+                    """),
                 arguments: [vault.accountID, vault.region, vault.name, fromSeq, limit])
             return rows.map(Self.uploadRow)
         }
@@ -321,7 +321,7 @@ public final class MetadataStore: Sendable {
         try writeNow { db in
             guard try Self.fetchUpload(db, id: part.uploadID, vault: vault) != nil else { return .uploadGone }
             let previous = try String.fetchOne(
-                db, sql: "SELECT blob_id FROM parts WHERE upload_id = ? AND range_start = ?",
+                db.cachedStatement(sql: "SELECT blob_id FROM parts WHERE upload_id = ? AND range_start = ?"),
                 arguments: [part.uploadID, part.rangeStart])
             if previous == nil {
                 let count = try Int.fetchOne(
@@ -399,8 +399,8 @@ public final class MetadataStore: Sendable {
     public func archive(id: String, in vault: VaultKey) async throws -> ArchiveRow? {
         try readNow { db in
             try Row.fetchOne(
-                db,
-                sql: "SELECT * FROM archives WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?",
+                db.cachedStatement(
+                sql: "SELECT * FROM archives WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?"),
                 arguments: [id, vault.accountID, vault.region, vault.name]
             ).map(Self.archiveRow)
         }
