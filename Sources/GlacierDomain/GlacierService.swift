@@ -27,7 +27,9 @@ public final class GlacierService: Sendable {
         self.logger = logger
         self.options = options
         blobs = try BlobStore(dataDirectory: dataDirectory, durable: options.fsync, spareFiles: options.spareFiles)
-        store = try MetadataStore(path: dataDirectory + "/glacier.sqlite", durable: options.fsync)
+        store = try MetadataStore(path: dataDirectory + "/glacier.sqlite", durable: options.fsync) { [blobs] in
+            blobs.dropSpares()
+        }
         blobs.removeTemporaries()
         if !blobs.consumeCleanShutdownMarker() {
             let referenced = try await store.referencedBlobIDs()

@@ -40,9 +40,13 @@ public struct BlobStore: Sendable {
     let spares: SpareFiles
 
     /// `spareFiles`: how many removed blobs' files to keep for reuse (0: unlink at once).
-    public init(dataDirectory: String, durable: Bool = false, spareFiles: Int = SpareFiles.defaultCount) throws {
+    /// `spareMinFreeBytes`: spares are kept only while the file system has this much free.
+    public init(
+        dataDirectory: String, durable: Bool = false, spareFiles: Int = SpareFiles.defaultCount,
+        spareMinFreeBytes: Int64 = SpareFiles.defaultMinFreeBytes
+    ) throws {
         self.durable = durable
-        spares = SpareFiles(maxCount: spareFiles)
+        spares = SpareFiles(maxCount: spareFiles, minFreeBytes: spareMinFreeBytes)
         blobsDirectory = dataDirectory + "/blobs"
         cleanShutdownMarker = dataDirectory + "/clean-shutdown"
         temporaryDirectory = dataDirectory + "/tmp"
@@ -113,8 +117,10 @@ public struct BlobStore: Sendable {
         unlink(path(of: blobID))
     }
 
-    /// Unlinks the spare files (clean shutdown: their space goes back to the file system).
-    public func dropSpares() {
+    /// Unlinks the spare files (clean shutdown, a full disk: their space goes back to the file
+    /// system). True when there was at least one.
+    @discardableResult
+    public func dropSpares() -> Bool {
         spares.dropAll()
     }
 
@@ -269,21 +275,28 @@ public final class SpareFiles: Sendable {
     public static let defaultCount = 4
     /// The most bytes the spares may hold together.
     public static let maxBytes: Int64 = 256 << 20
+    /// Below this much free space a removed file is unlinked, not kept: on a nearly full disk,
+    /// deleting archives must give their space back at once (SQLite needs it to commit the
+    /// next deletions; `test_disk_full.py`).
+    public static let defaultMinFreeBytes: Int64 = 1 << 30
 
     let maxCount: Int
+    let minFreeBytes: Int64
     private let state = Mutex<[Spare]>([])
 
-    init(maxCount: Int) {
+    init(maxCount: Int, minFreeBytes: Int64 = SpareFiles.defaultMinFreeBytes) {
         self.maxCount = max(0, maxCount)
+        self.minFreeBytes = minFreeBytes
     }
 
-    /// Renames `file` to `sparePath` and keeps it, if the pool has room; false otherwise
-    /// (and for a missing or empty file).
+    /// Renames `file` to `sparePath` and keeps it, if the pool has room and the file system
+    /// has at least `minFreeBytes` free; false otherwise (and for a missing or empty file).
     func keep(_ file: String, as sparePath: String) -> Bool {
         state.withLock { spares in
             var info = stat()
             guard spares.count < maxCount, stat(file, &info) == 0, info.st_size > 0,
                 spares.reduce(Int64(info.st_size), { $0 + $1.size }) <= Self.maxBytes,
+                Self.freeBytes(at: file).map({ $0 >= minFreeBytes }) ?? false,
                 rename(file, sparePath) == 0
             else { return false }
             spares.append(Spare(path: sparePath, size: Int64(info.st_size)))
@@ -296,9 +309,22 @@ public final class SpareFiles: Sendable {
         state.withLock { $0.popLast() }
     }
 
-    /// Unlinks every spare.
-    func dropAll() {
-        while let spare = take() { unlink(spare.path) }
+    /// Unlinks every spare; true when there was at least one.
+    @discardableResult
+    func dropAll() -> Bool {
+        var dropped = false
+        while let spare = take() {
+            unlink(spare.path)
+            dropped = true
+        }
+        return dropped
+    }
+
+    /// Bytes available to this process on the file system holding `path` (nil: unknown).
+    static func freeBytes(at path: String) -> Int64? {
+        var fs = statvfs()
+        guard statvfs(path, &fs) == 0 else { return nil }
+        return Int64(fs.f_bavail) * Int64(fs.f_frsize)
     }
 
     /// True when `fd` is the only open descriptor of its file, in any process: Linux grants

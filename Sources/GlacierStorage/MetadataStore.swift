@@ -10,9 +10,15 @@ public final class MetadataStore: Sendable {
     public let path: String
     private let pool: DatabasePool
 
+    /// Called when a write transaction fails for a full disk (SQLITE_FULL); true when it freed
+    /// space (the blob store's spare files), and the transaction is then tried once more.
+    private let reclaimSpace: (@Sendable () -> Bool)?
+
     /// `durable`: synchronous=FULL, so a commit is on disk before it returns (`--fsync`).
-    public init(path: String, durable: Bool = false) throws {
+    /// `reclaimSpace`: see the property.
+    public init(path: String, durable: Bool = false, reclaimSpace: (@Sendable () -> Bool)? = nil) throws {
         self.path = path
+        self.reclaimSpace = reclaimSpace
         var config = Configuration()
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
@@ -46,7 +52,11 @@ public final class MetadataStore: Sendable {
     /// after each commit (and after each failed attempt, which costs nothing).
     func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
         defer { invalidateCaches() }
-        return try await pool.write(updates)
+        do {
+            return try await pool.write(updates)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL && reclaimSpace?() == true {
+            return try await pool.write(updates)
+        }
     }
 
     /// A short write transaction on the calling thread, for the one-row commits that end every
@@ -54,7 +64,11 @@ public final class MetadataStore: Sendable {
     /// GRDB's asynchronous `write`, whose two thread switches are on every upload's path.
     func writeNow<T>(_ updates: (Database) throws -> T) throws -> T {
         defer { invalidateCaches() }
-        return try pool.write(updates)
+        do {
+            return try pool.write(updates)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL && reclaimSpace?() == true {
+            return try pool.write(updates)
+        }
     }
 
     private func invalidateCaches() {

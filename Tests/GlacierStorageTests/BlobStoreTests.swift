@@ -191,6 +191,23 @@ import Testing
         #expect(dir.files(in: blobs.blobsDirectory).isEmpty)
     }
 
+    @Test func noSparesOnAFileSystemWithLittleFreeSpace() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        // Demand more free space than any file system has: every removed file is unlinked.
+        let blobs = try BlobStore(dataDirectory: dir.path, spareMinFreeBytes: Int64.max)
+        blobs.remove(try store(Array(repeating: 7, count: 10_000), in: blobs))
+        #expect(dir.files(in: blobs.temporaryDirectory).isEmpty)
+        #expect(dir.files(in: blobs.blobsDirectory).isEmpty)
+        // The same with room to spare keeps it.
+        let roomy = try BlobStore(dataDirectory: dir.path, spareMinFreeBytes: 1)
+        let id = try store(Array(repeating: 8, count: 10_000), in: roomy)
+        roomy.remove(id)
+        #expect(dir.files(in: roomy.temporaryDirectory) == [id + ".spare"])
+        #expect(roomy.dropSpares())
+        #expect(!roomy.dropSpares())
+    }
+
     @Test func outOfSpaceClassification() {
         #expect(BlobStoreError.io(operation: "write", path: "/x", errno: ENOSPC).isOutOfSpace)
         #expect(BlobStoreError.io(operation: "write", path: "/x", errno: EDQUOT).isOutOfSpace)
