@@ -166,19 +166,23 @@ extension OperationSpec {
     /// Finds the operation for a method and a (still percent-encoded) path and query.
     /// Returns the spec and its decoded path parameters.
     static func match(method: HTTPRequest.Method, path: String, query: (String) -> String?) -> (OperationSpec, [String: String])? {
-        let requestSegments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        // Split and compared as bytes: "/" and the literal segments are ASCII, and comparing
+        // Characters (grapheme breaking, canonical equivalence) made matching 6.6 % of
+        // ListParts' CPU under wrk.
+        let requestSegments = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).dropFirst()
         candidates: for spec in all where spec.method == method && spec.segments.count == requestSegments.count {
             // Literal segments first: only the matching operation pays for decoding.
             for (template, actual) in zip(spec.segments, requestSegments) {
                 switch template {
-                case .literal(let s): if s != actual { continue candidates }
+                case .literal(let s): if !s.utf8.elementsEqual(actual) { continue candidates }
                 case .parameter: if actual.isEmpty { continue candidates }
                 }
             }
             if let fixed = spec.fixedQuery, query(fixed.name) != fixed.value { continue }
             var parameters: [String: String] = [:]
             for case (.parameter(let name), let actual) in zip(spec.segments, requestSegments) {
-                let decoded = actual.utf8.contains(UInt8(ascii: "%")) ? String(actual).removingPercentEncodingStrict() : String(actual)
+                let text = String(Substring(actual))
+                let decoded = actual.contains(UInt8(ascii: "%")) ? text.removingPercentEncodingStrict() : text
                 guard let decoded else { continue candidates }
                 parameters[name] = decoded
             }
