@@ -51,6 +51,12 @@ import Testing
         #expect(match(.get, "/-/vaults/") == nil)  // empty vault name
         #expect(match(.get, "/-/vaults/v/") == nil)
         #expect(match(.get, "/x/y/z/w/v/u") == nil)
+        #expect(match(.get, "/-/vaults//jobs") == nil)  // an empty segment in the middle
+        #expect(match(.get, "/-/vaults/v/jobs/J/output/") == nil)
+        #expect(match(.get, "/-/vault\u{301}s/v") == nil)  // a literal followed by a combining mark
+        #expect(match(.get, "/") == nil)
+        #expect(match(.get, "") == nil)
+        #expect(match(.get, "/-/vaults/v\u{e9}")?.1["vaultName"] == "v\u{e9}")
     }
 
     @Test func pathParametersArePercentDecoded() {
