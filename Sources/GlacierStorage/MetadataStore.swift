@@ -9,6 +9,8 @@ import GRDB
 public final class MetadataStore: Sendable {
     public let path: String
     private let pool: DatabasePool
+    /// The connection of `readNow`: read-only, never lent to an asynchronous read.
+    private let syncReader: DatabaseQueue
 
     /// Called when a write transaction fails for a full disk (SQLITE_FULL); true when it freed
     /// space (the blob store's spare files), and the transaction is then tried once more.
@@ -30,6 +32,10 @@ public final class MetadataStore: Sendable {
         }
         pool = try DatabasePool(path: path, configuration: config)
         try Self.migrator.migrate(pool)
+        var readerConfig = Configuration()
+        readerConfig.readonly = true
+        readerConfig.busyMode = .timeout(10)
+        syncReader = try DatabaseQueue(path: path, configuration: readerConfig)
     }
 
     // Extensions in other files of this module use the pool directly for reads that may be
@@ -78,8 +84,14 @@ public final class MetadataStore: Sendable {
 
     /// A short read on the calling thread: for point lookups this costs less than the two
     /// thread switches of GRDB's asynchronous `read` (measured in bench/GAPS.md).
+    ///
+    /// It runs on its own read-only connection, not on one of the pool's readers: an
+    /// asynchronous `read` holds its reader until its task resumes on an event loop, so event
+    /// loops blocked here waiting for a pool reader deadlocked the server once a few
+    /// inventories or listings were in flight (the soak test hung with both event loops in
+    /// `Pool.get`). This connection is only ever held by synchronous code, so a wait for it ends.
     func readNow<T>(_ value: (Database) throws -> T) throws -> T {
-        try pool.read(value)
+        try syncReader.read(value)
     }
 
     private static var migrator: DatabaseMigrator {
