@@ -25,8 +25,7 @@ extension MetadataStore {
             let blobs = try String.fetchAll(db.cachedStatement(sql: "SELECT blob_id FROM archive_segments WHERE archive_id = ?"), arguments: [id])
             try db.cachedStatement(sql: "DELETE FROM archive_segments WHERE archive_id = ?").execute(arguments: [id])
             try db.cachedStatement(sql: "DELETE FROM archives WHERE id = ?").execute(arguments: [id])
-            try db.cachedStatement(
-                sql: """
+            try db.cachedStatement(sql: """
                     UPDATE vaults SET number_of_archives = number_of_archives - 1, size_in_bytes = size_in_bytes - ?
                     WHERE account_id = ? AND region = ? AND name = ?
                     """).execute(
@@ -44,8 +43,7 @@ extension MetadataStore {
                 fromRowID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT rowid FROM archives WHERE id = ?"), arguments: [fromID]) ?? Int64.max
             }
             return try Row.fetchAll(
-                db.cachedStatement(
-                sql: """
+                db.cachedStatement(sql: """
                     SELECT * FROM archives WHERE account_id = ? AND region = ? AND vault_name = ?
                     AND rowid >= ? AND creation_date >= ? AND creation_date < ?
                     ORDER BY rowid LIMIT ?

@@ -125,7 +125,7 @@ extension MetadataStore {
         return try await write { db in
             let blobs = try String.fetchAll(
                 db.cachedStatement(
-                sql: "SELECT s.blob_id FROM job_segments s JOIN jobs j ON s.job_id = j.id WHERE j.completed_at IS NOT NULL AND j.completed_at < ?"),
+                    sql: "SELECT s.blob_id FROM job_segments s JOIN jobs j ON s.job_id = j.id WHERE j.completed_at IS NOT NULL AND j.completed_at < ?"),
                 arguments: [cutoff])
             try db.cachedStatement(sql: "DELETE FROM jobs WHERE completed_at IS NOT NULL AND completed_at < ?").execute(arguments: [cutoff])
             return try Self.unreferenced(db, blobs)

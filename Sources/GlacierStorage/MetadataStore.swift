@@ -245,8 +245,7 @@ public final class MetadataStore: Sendable {
     public func vaults(accountID: String, region: String, fromName: String?, limit: Int) async throws -> [VaultRow] {
         try await pool.read { db in
             let rows = try Row.fetchAll(
-                db.cachedStatement(
-                sql: """
+                db.cachedStatement(sql: """
                     SELECT * FROM vaults WHERE account_id = ? AND region = ? AND name >= ?
                     ORDER BY name LIMIT ?
                     """),
@@ -269,8 +268,7 @@ public final class MetadataStore: Sendable {
             if vault.numberOfArchives > 0 { return .notEmpty(archives: vault.numberOfArchives) }
             // Blob files of its in-progress uploads and of its jobs' outputs go with the vault.
             let blobs = try String.fetchAll(
-                db.cachedStatement(
-                sql: """
+                db.cachedStatement(sql: """
                     SELECT p.blob_id FROM parts p JOIN uploads u ON p.upload_id = u.id
                     WHERE u.account_id = ?1 AND u.region = ?2 AND u.vault_name = ?3
                     UNION ALL
@@ -291,8 +289,7 @@ public final class MetadataStore: Sendable {
     public func createUpload(_ upload: UploadRow) async throws -> Bool {
         try await write { db in
             guard try Self.fetchVault(db, upload.vault) != nil else { return false }
-            try db.cachedStatement(
-                sql: """
+            try db.cachedStatement(sql: """
                     INSERT INTO uploads (id, account_id, region, vault_name, description, part_size, creation_date)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """).execute(
@@ -317,14 +314,13 @@ public final class MetadataStore: Sendable {
             if let fromID {
                 guard let seq = try Int64.fetchOne(
                     db.cachedStatement(
-                    sql: "SELECT seq FROM uploads WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?"),
+                        sql: "SELECT seq FROM uploads WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?"),
                     arguments: [fromID, vault.accountID, vault.region, vault.name])
                 else { return nil }
                 fromSeq = seq
             }
             let rows = try Row.fetchAll(
-                db.cachedStatement(
-                sql: """
+                db.cachedStatement(sql: """
                     SELECT * FROM uploads WHERE account_id = ? AND region = ? AND vault_name = ? AND seq >= ?
                     ORDER BY seq LIMIT ?
                     """),
@@ -354,8 +350,7 @@ public final class MetadataStore: Sendable {
                     db.cachedStatement(sql: "SELECT COUNT(*) FROM parts WHERE upload_id = ?"), arguments: [part.uploadID]) ?? 0
                 if count >= maxParts { return .tooManyParts }
             }
-            try db.cachedStatement(
-                sql: """
+            try db.cachedStatement(sql: """
                     INSERT OR REPLACE INTO parts (upload_id, range_start, length, tree_hash, blob_id)
                     VALUES (?, ?, ?, ?, ?)
                     """).execute(
@@ -426,7 +421,7 @@ public final class MetadataStore: Sendable {
         try readNow { db in
             try Row.fetchOne(
                 db.cachedStatement(
-                sql: "SELECT * FROM archives WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?"),
+                    sql: "SELECT * FROM archives WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?"),
                 arguments: [id, vault.accountID, vault.region, vault.name]
             ).map(Self.archiveRow)
         }
@@ -481,15 +476,13 @@ public final class MetadataStore: Sendable {
     // MARK: Row mapping
 
     static func insertArchive(_ db: Database, _ a: ArchiveRow) throws {
-        try db.cachedStatement(
-            sql: """
+        try db.cachedStatement(sql: """
                 INSERT INTO archives (id, account_id, region, vault_name, description, creation_date, size, tree_hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(
             arguments: [a.id, a.vault.accountID, a.vault.region, a.vault.name, a.description, a.creationDate, a.size, a.treeHash])
         // Glacier updates these at inventory time; glacier-mock updates them at once (README).
-        try db.cachedStatement(
-            sql: """
+        try db.cachedStatement(sql: """
                 UPDATE vaults SET number_of_archives = number_of_archives + 1, size_in_bytes = size_in_bytes + ?
                 WHERE account_id = ? AND region = ? AND name = ?
                 """).execute(
