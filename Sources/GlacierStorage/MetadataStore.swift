@@ -60,7 +60,7 @@ public final class MetadataStore: Sendable {
         defer { invalidateCaches() }
         do {
             return try await pool.write(updates)
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL && reclaimSpace?() == true {
+        } catch where reclaimedSpace(after: error) {
             return try await pool.write(updates)
         }
     }
@@ -72,9 +72,15 @@ public final class MetadataStore: Sendable {
         defer { invalidateCaches() }
         do {
             return try pool.write(updates)
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL && reclaimSpace?() == true {
+        } catch where reclaimedSpace(after: error) {
             return try pool.write(updates)
         }
+    }
+
+    /// True when `error` is a full disk and `reclaimSpace` freed some: the failed transaction
+    /// was rolled back, and is worth one more try.
+    private func reclaimedSpace(after error: Error) -> Bool {
+        (error as? DatabaseError)?.resultCode == .SQLITE_FULL && reclaimSpace?() == true
     }
 
     private func invalidateCaches() {
