@@ -5,6 +5,11 @@ import PackageDescription
 //   glacier-mock (CLI) → GlacierHTTP → GlacierDomain → GlacierStorage,
 //   with TreeHash (over the system's libcrypto, COpenSSL, and CSHA256Pair for the upload
 //   path's paired hashes) as a leaf library.
+// Our async functions run on their caller's executor (SE-0461) instead of hopping to the
+// global executor at every call: on NIO's event loops each such hop is an enqueue and a
+// dequeue (ARCHITECTURE.md, "Threads").
+let nonsending: [SwiftSetting] = [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+
 let package = Package(
     name: "glacier-mock",
     platforms: [.macOS(.v14)],
@@ -38,14 +43,16 @@ let package = Package(
             dependencies: [
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: nonsending
         ),
         .target(
             name: "GlacierDomain",
             dependencies: [
                 "TreeHash", "GlacierStorage",
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: nonsending
         ),
         .target(
             name: "GlacierHTTP",
@@ -59,7 +66,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
-            ]
+            ],
+            swiftSettings: nonsending
         ),
         .executableTarget(
             name: "glacier-mock",
@@ -69,7 +77,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: nonsending
         ),
         // `make bench` only: the HTTP stack alone, for the DescribeVault comparison (bench/floor/main.swift).
         .executableTarget(

@@ -6,8 +6,8 @@ import Logging
 import NIOCore
 
 /// Builds the glacier-mock HTTP application: middleware (request IDs, errors, caller or
-/// SigV4 verification),
-/// the operation dispatcher over the operation table, and the admin endpoints.
+/// SigV4 verification), the operation dispatcher over the operation table, and the admin
+/// endpoints, composed by `GlacierResponder`.
 public enum GlacierServer {
     /// The handlers of every operation glacier-mock serves, keyed by operation.
     public static func handlers(_ service: GlacierService) -> [OperationName: OperationHandler] {
@@ -19,23 +19,23 @@ public enum GlacierServer {
         return table
     }
 
-    public static func router(service: GlacierService, options: ServerOptions) -> Router<GlacierRequestContext> {
-        let router = Router(context: GlacierRequestContext.self)
-        // Order matters: the request ID wraps everything so errors carry it too.
-        router.add(middleware: RequestIDMiddleware())
-        router.add(middleware: ErrorMiddleware())
-        switch options.authentication {
-        case .none: router.add(middleware: CallerMiddleware(options: options))
-        case .sigV4(let credentials): router.add(middleware: SigV4Middleware(credentials: credentials))
-        }
-        router.add(middleware: OperationDispatchMiddleware(
-            handlers: handlers(service),
+    /// The request pipeline over `service`: request ID, errors, caller or SigV4, operation
+    /// dispatch, admin endpoints. `handlers` replaces the operation handlers (tests).
+    public static func responder(
+        service: GlacierService, options: ServerOptions, handlers: [OperationName: OperationHandler]? = nil
+    ) -> GlacierResponder {
+        let authentication: any GlacierMiddleware =
+            switch options.authentication {
+            case .none: CallerMiddleware(options: options)
+            case .sigV4(let credentials): SigV4Middleware(credentials: credentials)
+            }
+        let dispatch = OperationDispatchMiddleware(
+            handlers: handlers ?? Self.handlers(service),
             remember: { key, render in try await service.untilNextWrite(key, render) }
         ) { caller, vaultName, action in
             try await service.enforcePolicies(caller, vaultName: vaultName, action: action)
-        })
-        AdminRoutes.register(on: router, service: service)
-        return router
+        }
+        return GlacierResponder(authentication: authentication, dispatch: dispatch, admin: AdminRoutes(service: service))
     }
 
     /// The application, ready for `runService()`. `onListening` receives the bound address.
@@ -52,7 +52,7 @@ public enum GlacierServer {
                 maxHeaderFieldSize: limits.maxHeaderFieldSize, maxHeaderListSize: limits.maxHeaderListSize,
                 maxHeaderFieldCount: limits.maxHeaderFieldCount))
         return Application(
-            router: router(service: service, options: options),
+            responder: responder(service: service, options: options),
             server: .http1(configuration: http1),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
             onServerRunning: { channel in

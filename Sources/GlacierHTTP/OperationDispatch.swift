@@ -68,7 +68,7 @@ public typealias OperationHandler = @Sendable (OperationInput, GlacierRequestCon
 /// Matches a request against the operation table, checks the account in the path, runs
 /// the operation's handler and encodes its output. Paths outside Glacier's space (the
 /// admin endpoints) go on to the router.
-struct OperationDispatchMiddleware: RouterMiddleware {
+struct OperationDispatchMiddleware: GlacierMiddleware {
     typealias Context = GlacierRequestContext
     let handlers: [OperationName: OperationHandler]
     /// Reuses a rendered response until the next write (`GlacierService.untilNextWrite`).
@@ -114,7 +114,7 @@ struct OperationDispatchMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
-        if path.hasPrefix("/_mock/") || path.hasPrefix("/moto-api/") {
+        if AdminRoutes.owns(path) {
             return try await next(request, context)
         }
         let queryParameters = request.uri.queryParameters

@@ -327,6 +327,18 @@ import TreeHash
         }
     }
 
+    /// A path under the admin prefixes that names no endpoint, or the wrong method, is a
+    /// Glacier-shaped 404 naming the endpoints (expectError also checks the request ID),
+    /// not a server error.
+    @Test(arguments: [("/_mock/nope", HTTPRequest.Method.get), ("/_mock/reset", .get), ("/moto-api/health", .get), ("/_mock/health", .post)])
+    func unknownAdminEndpoint(path: String, method: HTTPRequest.Method) async throws {
+        try await withServer { client in
+            try await client.execute(uri: path, method: method) { r in
+                _ = try expectError(r, 404, "UnknownOperationException", "Client", messageContains: "GET /_mock/health")
+            }
+        }
+    }
+
     @Test(arguments: ["/_mock/reset", "/moto-api/reset"])
     func resetClearsVaults(path: String) async throws {
         try await withServer { client in

@@ -20,7 +20,7 @@ struct TempDirectory {
     func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// Runs `test` against the glacier-mock router over a fresh data directory.
+/// Runs `test` against the glacier-mock responder over a fresh data directory.
 func withServer(
     options: ServerOptions = ServerOptions(),
     _ test: @Sendable (any TestClientProtocol) async throws -> Void
@@ -28,7 +28,7 @@ func withServer(
     let dir = try TempDirectory()
     defer { dir.remove() }
     let service = try await GlacierService(dataDirectory: dir.path, logger: Logger(label: "glacier-http-tests"))
-    let app = Application(router: GlacierServer.router(service: service, options: options))
+    let app = Application(responder: GlacierServer.responder(service: service, options: options))
     try await app.test(.router, test)
 }
 

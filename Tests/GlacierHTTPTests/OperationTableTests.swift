@@ -124,12 +124,7 @@ import Testing
         var handlers = GlacierServer.handlers(service)
         handlers[.listJobs] = nil
         handlers[.addTagsToVault] = nil
-        let router = Router(context: GlacierRequestContext.self)
-        router.add(middleware: RequestIDMiddleware())
-        router.add(middleware: ErrorMiddleware())
-        router.add(middleware: CallerMiddleware(options: ServerOptions()))
-        router.add(middleware: OperationDispatchMiddleware(handlers: handlers) { _, _, _ in })
-        let app = Application(router: router)
+        let app = Application(responder: GlacierServer.responder(service: service, options: ServerOptions(), handlers: handlers))
         try await app.test(.router) { client in
             try await client.execute(uri: "/-/vaults/v/jobs", method: .get) { r in
                 try expectError(r, 501, "NotImplemented", "Server", messageContains: "ListJobs")

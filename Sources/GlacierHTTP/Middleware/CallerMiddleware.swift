@@ -6,7 +6,7 @@ import Hummingbird
 /// `Authorization` header (or of a presigned URL's `X-Amz-Credential`), else the server's
 /// default region; the account is the access key ID when it is 12 digits, else the
 /// server's default account.
-struct CallerMiddleware: RouterMiddleware {
+struct CallerMiddleware: GlacierMiddleware {
     typealias Context = GlacierRequestContext
     let options: ServerOptions
 

@@ -8,7 +8,7 @@ import NIOHTTP1
 /// status from the error table. A request body that breaks off is BadRequest (400). Anything
 /// else that is not a `GlacierError` is our own bug or an I/O failure: it is logged and
 /// answered as ServiceUnavailableException (500).
-struct ErrorMiddleware: RouterMiddleware {
+struct ErrorMiddleware: GlacierMiddleware {
     typealias Context = GlacierRequestContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

@@ -5,7 +5,7 @@ import Logging
 
 /// Gives each request an ID (`x-amzn-RequestId` on every response, success or error) and
 /// logs one line per request with its outcome.
-struct RequestIDMiddleware: RouterMiddleware {
+struct RequestIDMiddleware: GlacierMiddleware {
     typealias Context = GlacierRequestContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

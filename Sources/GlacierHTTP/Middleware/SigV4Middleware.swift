@@ -25,7 +25,7 @@ import TreeHash
 /// - an upload without it: the body is hashed as it streams and the signature checked
 ///   when it ends, before the handler can commit;
 /// - anything else: the body (a small JSON document, at most 64 KiB) is read first.
-struct SigV4Middleware: RouterMiddleware {
+struct SigV4Middleware: GlacierMiddleware {
     typealias Context = GlacierRequestContext
     let credentials: Credentials
     /// Seconds since the epoch.
@@ -43,7 +43,7 @@ struct SigV4Middleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
-        if path.hasPrefix("/_mock/") || path.hasPrefix("/moto-api/") {
+        if AdminRoutes.owns(path) {
             return try await next(request, context)
         }
         var request = request
@@ -355,7 +355,9 @@ struct HashingBody: AsyncSequence, Sendable {
         let atEnd: @Sendable (String) throws -> Void
         var finished = false
 
-        mutating func next() async throws -> ByteBuffer? {
+        // `@concurrent` like the iterator it wraps (Hummingbird's), so that iterator is not
+        // sent across isolation domains (this module's default is nonsending, SE-0461).
+        @concurrent mutating func next() async throws -> ByteBuffer? {
             guard !finished else { return nil }
             if let chunk = try await base.next() {
                 chunk.withUnsafeReadableBytes { hasher.update($0) }
