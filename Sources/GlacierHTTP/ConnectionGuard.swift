@@ -80,7 +80,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         if context.channel.isActive { opened() }
         // Upload bodies arrive in reads of up to 1 MiB instead of NIO's default 64 KiB: 16×
         // fewer reads, file writes and event-loop-to-handler hops per MiB; small requests keep
-        // small buffers (the allocator adapts).
+        // small buffers (the allocator adapts). The price is memory: Hummingbird's connection
+        // stream queues up to 10 reads ahead of a busy handler, about 4 MiB per uploading
+        // connection; 256 KiB reads cut that to a quarter but cost UploadArchive 10 % (README, Soak).
         try? context.channel.syncOptions?.setOption(
             .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 16 * 1024, maximum: 1 << 20))
         // Job output goes out as file regions: the swap happens below the HTTP-types codec.
