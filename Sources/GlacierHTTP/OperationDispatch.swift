@@ -80,7 +80,7 @@ struct OperationDispatchMiddleware: GlacierMiddleware {
 
     init(
         handlers: [OperationName: OperationHandler],
-        remember: @escaping Remember = { _, render in try await render() },
+        remember: @escaping Remember,
         enforcePolicies: @escaping @Sendable (Caller, _ vaultName: String, _ action: String) async throws -> Void
     ) {
         self.handlers = handlers
