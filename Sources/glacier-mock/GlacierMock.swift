@@ -3,6 +3,7 @@ import Foundation
 import GlacierDomain
 import GlacierHTTP
 import Logging
+import NIOPosix
 import TreeHash
 
 struct GlacierMock: AsyncParsableCommand {
@@ -143,10 +144,15 @@ struct Serve: AsyncParsableCommand {
 
         let service = try await GlacierService(dataDirectory: directory, logger: logger, options: serviceOptions)
         // Jobs with a delay complete on their own: every read completes due jobs, and this
-        // ticker does it even when nobody asks, so notifications go out on time.
+        // ticker does it even when nobody asks, so notifications go out on time. It sleeps on
+        // an event loop's timer rather than `Task.sleep`, whose wake-up comes from another
+        // thread: NIO's executor hook would then pick a loop with the same round-robin counter
+        // that hands new connections to the loops, and five ticks a second were enough to put
+        // two connections opened one after the other on the same loop (bench/GAPS.md).
+        let tickLoop = MultiThreadedEventLoopGroup.singleton.next()
         let ticker = Task {
             while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(200))
+                try? await tickLoop.scheduleTask(in: .milliseconds(200)) {}.futureResult.get()
                 do {
                     try await service.completeDueJobs()
                 } catch is CancellationError {
