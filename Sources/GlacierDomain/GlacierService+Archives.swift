@@ -49,13 +49,20 @@ extension GlacierService {
     /// enforced before (see `enforcePolicies`).
     public func deleteArchive(_ caller: Caller, vaultName: String, archiveID: String) async throws {
         let vault = try vaultRef(caller, vaultName)
-        guard let archive = try await store.archive(id: archiveID, in: vault.key) else {
-            if try await store.vault(vault.key) == nil { throw GlacierError.vaultNotFound(vault) }
-            throw GlacierError(.resourceNotFound, "Archive not found for ID: \(archiveID.prefix(200)) in vault \(vault.arn)")
+        let notFound = { GlacierError(.resourceNotFound, "Archive not found for ID: \(archiveID.prefix(200)) in vault \(vault.arn)") }
+        // A policy may depend on the archive's age, so with one the archive is read (and a
+        // missing one reported) before the check; without one the write transaction alone
+        // finds and deletes it.
+        if try await hasPolicies(vault) {
+            guard let archive = try await store.archive(id: archiveID, in: vault.key) else {
+                if try await store.vault(vault.key) == nil { throw GlacierError.vaultNotFound(vault) }
+                throw notFound()
+            }
+            try await enforcePolicies(caller, vault: vault, action: "DeleteArchive", archive: archive)
         }
-        try await enforcePolicies(caller, vault: vault, action: "DeleteArchive", archive: archive)
         guard let unreferenced = try await store.deleteArchive(id: archiveID, in: vault.key) else {
-            throw GlacierError(.resourceNotFound, "Archive not found for ID: \(archiveID.prefix(200)) in vault \(vault.arn)")
+            if try await store.vault(vault.key) == nil { throw GlacierError.vaultNotFound(vault) }
+            throw notFound()
         }
         unreferenced.forEach(blobs.remove)
     }

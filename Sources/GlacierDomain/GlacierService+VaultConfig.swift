@@ -215,6 +215,13 @@ extension GlacierService {
         }
     }
 
+    /// True when the vault has a lock policy (in progress or locked) or an access policy.
+    func hasPolicies(_ vault: VaultRef) async throws -> Bool {
+        let lock = try await store.vaultSetting(vault.key, kind: SettingKind.lock)
+        let access = try await store.vaultSetting(vault.key, kind: SettingKind.accessPolicy)
+        return lock != nil || access != nil
+    }
+
     /// The same, for a request that names a vault by name (the HTTP dispatcher's hook).
     public func enforcePolicies(_ caller: Caller, vaultName: String, action: String) async throws {
         let vault = try vaultRef(caller, vaultName)
