@@ -2,7 +2,9 @@
 # Installs what glacier-mock needs to build and test, only when it is missing:
 #   - Debian packages: libssl-dev (libcrypto for SHA-256), libsqlite3-dev (GRDB), pkg-config, curl
 #   - for the tests (--with-tests): strace (the --fsync and sendfile tests trace the server's
-#     system calls) and the Python packages in requirements-test.txt
+#     system calls), golang-go and golang-github-aws-aws-sdk-go-dev (tests/conformance/test_go_sdk.py
+#     builds tests/clients/go against Debian's aws-sdk-go v1 sources in GOPATH mode) and the
+#     Python packages in requirements-test.txt
 #   - for `make bench` (--with-bench): wrk, openssl, and moto's server (requirements-test.txt)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +23,12 @@ pkg-config --exists libcrypto 2>/dev/null || missing+=(libssl-dev)
 [ -f /usr/include/sqlite3.h ] || missing+=(libsqlite3-dev)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v curl >/dev/null || missing+=(curl)
-if [ "$with_tests" = 1 ]; then command -v strace >/dev/null || missing+=(strace); fi
+if [ "$with_tests" = 1 ]; then
+  command -v strace >/dev/null || missing+=(strace)
+  command -v go >/dev/null || missing+=(golang-go)
+  [ -f /usr/share/gocode/src/github.com/aws/aws-sdk-go/service/glacier/api.go ] \
+    || missing+=(golang-github-aws-aws-sdk-go-dev)
+fi
 if [ "$with_bench" = 1 ]; then
   command -v wrk >/dev/null || missing+=(wrk)
   command -v openssl >/dev/null || missing+=(openssl)
