@@ -26,13 +26,18 @@ extension GlacierService {
     ) async throws -> (vault: VaultRef, archive: ArchiveRow) where Body.Element: ByteChunk {
         let vault = try vaultRef(caller, vaultName)
         try Rules.checkArchiveDescription(headers.description)
-        let expectedTree = try Rules.checkSHA256Header(headers.treeHash, name: "x-amz-sha256-tree-hash")
-        let expectedLinear = try Rules.checkSHA256Header(headers.contentSHA256, name: "x-amz-content-sha256")
         guard let length = headers.contentLength else { throw GlacierError.missingHeader("Content-Length") }
+        // Glacier stores no empty archive: it answers "Invalid Content-Length: 0" (checked
+        // first, so an SDK that sends an empty body with empty hash headers hears the cause).
+        guard length > 0 else {
+            throw GlacierError.invalid("Invalid Content-Length: 0. An archive must hold at least 1 byte")
+        }
         guard length <= Self.maxSingleUpload else {
             throw GlacierError.invalid(
                 "Archive of \(length) bytes is larger than the 4 GiB (4294967296 bytes) one UploadArchive request may carry; use a multipart upload")
         }
+        let expectedTree = try Rules.checkSHA256Header(headers.treeHash, name: "x-amz-sha256-tree-hash")
+        let expectedLinear = try Rules.checkSHA256Header(headers.contentSHA256, name: "x-amz-content-sha256")
         guard try await store.vault(vault.key) != nil else { throw GlacierError.vaultNotFound(vault) }
         let archive = ArchiveRow(
             id: RandomID.make(length: 138), vault: vault.key, description: headers.description,

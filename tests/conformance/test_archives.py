@@ -141,6 +141,28 @@ def test_upload_missing_tree_hash_header_400(endpoint, vault):
     assert "x-amz-sha256-tree-hash" in body["message"], body
 
 
+def test_upload_empty_archive_400(glacier, vault, data_dir):
+    # Glacier stores no empty archive ("Invalid Content-Length: 0"); boto3 sends the hashes of
+    # the empty string.
+    with expect_error("InvalidParameterValueException", 400) as ei:
+        glacier.upload_archive(accountId="-", vaultName=vault, body=b"")
+    assert "Content-Length: 0" in ei.value.response["Error"]["Message"]
+    assert vault_counters(glacier, vault) == (0, 0)
+    assert db_rows(data_dir, "SELECT count(*) FROM archives WHERE vault_name = ?", (vault,)) == [(0,)]
+
+
+@pytest.mark.parametrize("hashes", ["of-empty-string", "empty-headers"])
+def test_upload_empty_archive_raw_400_names_length(endpoint, glacier, vault, hashes):
+    # The AWS SDK for Go (v1) sends empty hash headers with an empty body: the error still
+    # names the empty body, not the headers.
+    headers = archive_headers(b"") if hashes == "of-empty-string" else {
+        "x-amz-sha256-tree-hash": "", "x-amz-content-sha256": ""}
+    r = raw(endpoint, "POST", f"/-/vaults/{vault}/archives", headers=headers, data=b"")
+    body = assert_raw_error(r, "InvalidParameterValueException", 400)
+    assert "Invalid Content-Length: 0" in body["message"], body
+    assert vault_counters(glacier, vault) == (0, 0)
+
+
 def test_upload_to_missing_vault_404(glacier, vault_name):
     name = vault_name()
     with expect_error("ResourceNotFoundException", 404) as ei:
