@@ -56,7 +56,15 @@ struct JobDocument: Codable, Sendable {
     }
 
     /// The DescribeJob response fields, with Glacier's explicit nulls.
+    ///
+    /// While a job is in progress Glacier says so in StatusMessage ("Operation in progress.",
+    /// Developer Guide, Describe Job examples) and leaves SHA256TreeHash null when the
+    /// retrieval covers the whole archive (the model's and the Guide's SHA256TreeHash
+    /// documentation); the stored document keeps the hash for GetJobOutput.
     var fields: [(String, JSONValue)] {
+        let statusMessage = StatusMessage ?? (Completed ? nil : "Operation in progress.")
+        var treeHash = SHA256TreeHash
+        if !Completed, let size = ArchiveSizeInBytes, RetrievalByteRange == "0-\(size - 1)" { treeHash = nil }
         var inventory: JSONValue = .null
         if let p = InventoryRetrievalParameters {
             inventory = .object([
@@ -70,8 +78,8 @@ struct JobDocument: Codable, Sendable {
             ("Completed", .bool(Completed)), ("CompletionDate", .optional(CompletionDate)), ("CreationDate", .string(CreationDate)),
             ("InventoryRetrievalParameters", inventory), ("InventorySizeInBytes", .optional(InventorySizeInBytes)),
             ("JobDescription", .optional(JobDescription)), ("JobId", .string(JobId)),
-            ("RetrievalByteRange", .optional(RetrievalByteRange)), ("SHA256TreeHash", .optional(SHA256TreeHash)),
-            ("SNSTopic", .optional(SNSTopic)), ("StatusCode", .string(StatusCode)), ("StatusMessage", .optional(StatusMessage)),
+            ("RetrievalByteRange", .optional(RetrievalByteRange)), ("SHA256TreeHash", .optional(treeHash)),
+            ("SNSTopic", .optional(SNSTopic)), ("StatusCode", .string(StatusCode)), ("StatusMessage", .optional(statusMessage)),
             ("Tier", .optional(Tier)), ("VaultARN", .string(VaultARN)),
         ]
     }

@@ -799,6 +799,10 @@ def test_delayed_standard_job_in_progress_then_forced(fresh_server):
     assert (d["Completed"], d["StatusCode"]) == (False, "InProgress")
     assert "CompletionDate" not in d
     assert d["Tier"] == "Standard"
+    # Glacier's in-progress wording, and no SHA256TreeHash yet for a whole-archive retrieval
+    # (the model's and the Developer Guide's SHA256TreeHash documentation)
+    assert d["StatusMessage"] == "Operation in progress."
+    assert "SHA256TreeHash" not in d and d["ArchiveSHA256TreeHash"] == tree_hash(data)
     with expect_error("InvalidParameterValueException", 400):
         job_output(c, "slow", job_id)
     ids = lambda **kw: [j["JobId"] for j in c.list_jobs(accountId="-", vaultName="slow", **kw)["JobList"]]
@@ -809,6 +813,7 @@ def test_delayed_standard_job_in_progress_then_forced(fresh_server):
     assert complete_all(srv.endpoint) == {"status": "ok", "completed": 1}
     d = describe(c, "slow", job_id)
     assert (d["Completed"], d["StatusCode"]) == (True, "Succeeded")
+    assert (d["StatusMessage"], d["SHA256TreeHash"]) == ("Succeeded", tree_hash(data))
     assert ISO_RE.match(d["CompletionDate"])
     resp, body = job_output(c, "slow", job_id)
     assert body == data
@@ -824,6 +829,7 @@ def test_delayed_inventory_job_in_progress(fresh_server):
     job_id = inventory_job(c, "inv")
     d = describe(c, "inv", job_id)
     assert (d["Completed"], d["StatusCode"]) == (False, "InProgress")
+    assert d["StatusMessage"] == "Operation in progress."
     assert "InventorySizeInBytes" not in d
     assert "LastInventoryDate" not in c.describe_vault(accountId="-", vaultName="inv")
     with expect_error("InvalidParameterValueException", 400):
