@@ -98,6 +98,12 @@ import Testing
             == Caller(accountID: "123456789012", region: "us-east-1"))
         #expect(CallerMiddleware.caller(credential: "AKID/eu-west-1", options: options)
             == Caller(accountID: "123456789012", region: "us-east-1"))
+        // A scope for another service says nothing about the Glacier region (boto 2 pointed
+        // at 127.0.0.1 signs for region "0" of service "127").
+        #expect(CallerMiddleware.caller(credential: "AKID/20261121/0/127/aws4_request", options: options)
+            == Caller(accountID: "123456789012", region: "us-east-1"))
+        #expect(CallerMiddleware.caller(credential: "AKID/20261121/eu-west-1/s3/aws4_request", options: options)
+            == Caller(accountID: "123456789012", region: "us-east-1"))
     }
 
     @Test func jsonWriterEscapes() {

@@ -3,8 +3,8 @@ import HTTPTypes
 import Hummingbird
 
 /// Works out who is calling. The region is the credential scope's region of the SigV4
-/// `Authorization` header (or of a presigned URL's `X-Amz-Credential`), else the server's
-/// default region; the account is the access key ID when it is 12 digits, else the
+/// `Authorization` header (or of a presigned URL's `X-Amz-Credential`) when that scope is
+/// for the service `glacier`, else the server's default region; the account is the access key ID when it is 12 digits, else the
 /// server's default account.
 struct CallerMiddleware: GlacierMiddleware {
     typealias Context = GlacierRequestContext
@@ -34,7 +34,9 @@ struct CallerMiddleware: GlacierMiddleware {
             if let key = scope.first, key.utf8.count == 12, key.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
                 account = String(key)
             }
-            if scope.count == 5, !scope[2].isEmpty, scope[2].utf8.allSatisfy({ c in
+            // Only a Glacier scope names the caller's region: boto 2 pointed at 127.0.0.1 signs
+            // for region "0" of service "127" (it reads both from the host name).
+            if scope.count == 5, scope[3] == "glacier", !scope[2].isEmpty, scope[2].utf8.allSatisfy({ c in
                 (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == UInt8(ascii: "-")
             }) {
                 region = String(scope[2])
