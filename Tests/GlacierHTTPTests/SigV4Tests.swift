@@ -144,39 +144,6 @@ import TreeHash
     }
 }
 
-// MARK: Hashing an upload body as it streams
-
-@Suite struct HashingBodyTests {
-    static func body(_ chunks: [String]) -> RequestBody {
-        let (body, source) = RequestBody.makeStream()
-        Task {
-            for c in chunks { await source.yield(ByteBuffer(string: c)) }
-            source.finish()
-        }
-        return body
-    }
-
-    @Test func passesChunksThroughAndHashesThemAtTheEnd() async throws {
-        let seen = NIOLockedValueBox<[String]>([])
-        let hashing = HashingBody(base: Self.body(["ab", "", "cde"])) { hash in seen.withLockedValue { $0.append(hash) } }
-        var received = ""
-        for try await chunk in hashing { received += String(buffer: chunk) }
-        #expect(received == "abcde")
-        #expect(seen.withLockedValue { $0 } == [SHA256Hasher.hash(Array("abcde".utf8)).hex])
-    }
-
-    @Test func aFailedCheckReplacesTheEndOfTheBody() async throws {
-        let hashing = HashingBody(base: Self.body(["ab", "cd"])) { _ in
-            throw GlacierError(.invalidSignature, "mismatch")
-        }
-        var received = ""
-        await #expect(throws: GlacierError(.invalidSignature, "mismatch")) {
-            for try await chunk in hashing { received += String(buffer: chunk) }
-        }
-        #expect(received == "abcd")  // every byte was delivered, but the end never was
-    }
-}
-
 // MARK: --credentials
 
 @Suite struct CredentialsTests {

@@ -349,6 +349,27 @@ def test_flipped_payload_is_refused_and_nothing_is_stored(ep, client_a, vault_a,
     assert archive_count(auth_server, vault_a) == 1
 
 
+@pytest.mark.parametrize("secret", [SECRET_A, "wrong-secret"])
+def test_upload_without_content_sha256_is_403(ep, client_a, vault_a, auth_server, secret):
+    # Glacier signs an upload's payload through x-amz-content-sha256; without the header AWS
+    # answers InvalidSignatureException (aws/aws-sdk-go-v2#1212: the Go SDK v2 omits it when
+    # given a Checksum), with the right key as with a wrong one, before the body matters.
+    path = f"/-/vaults/{vault_a}"
+    data = blob("no-content-sha256", 3000)
+    s = sign(ep, "POST", path + "/archives", body=data, secret=secret,
+             headers={"x-amz-sha256-tree-hash": tree_hash(data)})
+    assert "x-amz-content-sha256" not in {k.lower() for k in s.headers}
+    assert_signature_error(s.send(), "x-amz-content-sha256")
+    assert archive_count(auth_server, vault_a) == 0
+
+    upload_id = client_a.initiate_multipart_upload(accountId="-", vaultName=vault_a, partSize=str(MIB))["uploadId"]
+    part = blob("no-content-sha256-part", MIB)
+    headers = {k: v for k, v in part_headers(part, 0).items() if k.lower() != "x-amz-content-sha256"}
+    p = sign(ep, "PUT", f"{path}/multipart-uploads/{upload_id}", body=part, headers=headers, secret=secret)
+    assert_signature_error(p.send(), "x-amz-content-sha256")
+    assert part_count(auth_server, upload_id) == 0
+
+
 def test_flipped_date_is_refused(ep, vault_a):
     s = sign(ep, "GET", f"/-/vaults/{vault_a}")
     name, value = s.header("x-amz-date")

@@ -22,8 +22,8 @@ import TreeHash
 /// - an upload (UploadArchive, UploadMultipartPart) with `x-amz-content-sha256`: the
 ///   handler already streams the body through a SHA-256 and refuses a mismatch before
 ///   anything becomes visible; that refusal is reported as InvalidSignatureException;
-/// - an upload without it: the body is hashed as it streams and the signature checked
-///   when it ends, before the handler can commit;
+/// - an upload without it: 403 at once, as AWS answers (a presigned URL that signs
+///   `UNSIGNED-PAYLOAD` goes on to the handler, which requires the header);
 /// - anything else: the body (a small JSON document, at most 64 KiB) is read first.
 struct SigV4Middleware: GlacierMiddleware {
     typealias Context = GlacierRequestContext
@@ -76,12 +76,13 @@ struct SigV4Middleware: GlacierMiddleware {
             if signed.presigned, verifier.matches(payloadHash: SigV4.unsignedPayload) {
                 return try await next(request, context)
             }
-            // The signed payload hash is the body's: known only once the body has streamed.
-            let body = request.body
-            request.body = RequestBody(asyncSequence: HashingBody(base: body) { actual in
-                try verifier.verify(payloadHashes: [actual])
-            })
-            return try await next(request, context)
+            // Glacier signs an upload's payload through x-amz-content-sha256, a required header;
+            // without it AWS answers InvalidSignatureException whatever the signature (the AWS SDK
+            // for Go v2 omits it when given a Checksum: aws/aws-sdk-go-v2#1212). Refused before
+            // the body is read, so a wrong key gets no further than a right one.
+            throw GlacierError(
+                .invalidSignature,
+                "The request signature cannot be verified: Glacier signs an upload's payload through the x-amz-content-sha256 header, and this request has none")
         }
 
         let body = try await Self.collect(request.body)
@@ -338,39 +339,6 @@ struct SignatureVerifier: Sendable {
             '\(stringToSign)'
 
             """)
-    }
-}
-
-/// A request body passed through unchanged while it is hashed; when it ends, `atEnd`
-/// receives the SHA-256 (lowercase hex) and may throw, so the consumer sees the error
-/// instead of the end of the body — before it can act on a complete body.
-struct HashingBody: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
-    let base: RequestBody
-    let atEnd: @Sendable (String) throws -> Void
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        var base: RequestBody.AsyncIterator
-        let hasher = SHA256Hasher()
-        let atEnd: @Sendable (String) throws -> Void
-        var finished = false
-
-        // `@concurrent` like the iterator it wraps (Hummingbird's), so that iterator is not
-        // sent across isolation domains (this module's default is nonsending, SE-0461).
-        @concurrent mutating func next() async throws -> ByteBuffer? {
-            guard !finished else { return nil }
-            if let chunk = try await base.next() {
-                chunk.withUnsafeReadableBytes { hasher.update($0) }
-                return chunk
-            }
-            finished = true
-            try atEnd(hasher.finalize().hex)
-            return nil
-        }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: base.makeAsyncIterator(), atEnd: atEnd)
     }
 }
 
