@@ -3,8 +3,11 @@
 #   - Debian packages: libssl-dev (libcrypto for SHA-256), libsqlite3-dev (GRDB), pkg-config, curl
 #   - for the tests (--with-tests): strace (the --fsync and sendfile tests trace the server's
 #     system calls), golang-go and golang-github-aws-aws-sdk-go-dev (tests/conformance/test_go_sdk.py
-#     builds tests/clients/go against Debian's aws-sdk-go v1 sources in GOPATH mode) and the
-#     Python packages in requirements-test.txt
+#     builds tests/clients/go against Debian's aws-sdk-go v1 sources in GOPATH mode),
+#     golang-github-aws-aws-sdk-go-v2-dev (with golang-github-aws-smithy-go-dev, its dependency:
+#     tests/conformance/test_go_sdk_v2.py builds tests/clients/go2 the same way), python3-boto
+#     (boto 2 for Debian's /usr/bin/python3: tests/conformance/test_boto2.py) and the Python
+#     packages in requirements-test.txt
 #   - for `make bench` (--with-bench): wrk, openssl, and moto's server (requirements-test.txt)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +31,9 @@ if [ "$with_tests" = 1 ]; then
   command -v go >/dev/null || missing+=(golang-go)
   [ -f /usr/share/gocode/src/github.com/aws/aws-sdk-go/service/glacier/api.go ] \
     || missing+=(golang-github-aws-aws-sdk-go-dev)
+  [ -f /usr/share/gocode/src/github.com/aws/aws-sdk-go-v2/service/glacier/api_client.go ] \
+    || missing+=(golang-github-aws-aws-sdk-go-v2-dev)
+  /usr/bin/python3 -c 'import boto.glacier.layer2' 2>/dev/null || missing+=(python3-boto)
 fi
 if [ "$with_bench" = 1 ]; then
   command -v wrk >/dev/null || missing+=(wrk)
