@@ -121,7 +121,8 @@ class Conn:
                 self.sock = None
 
     def head_bytes(self, method: str, path: str, headers: dict | None, body_len: int) -> bytes:
-        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
+        # x-amz-glacier-version: every SDK sends it, and glacier-mock (like AWS) requires it.
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}", "x-amz-glacier-version: 2012-06-01"]
         for k, v in self.extra.items():
             lines.append(f"{k}: {v}")
         for k, v in (headers or {}).items():

@@ -165,7 +165,9 @@ def parallel(fns):
 def wrk(url: str, seconds: int, connections: int = 8, threads: int = 2, headers: dict | None = None,
         script: str | None = None, env: dict | None = None) -> dict:
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
-    for k, v in (headers or {}).items():
+    # Every Glacier request names the API version, as the SDKs send it (glacier-mock, like AWS,
+    # refuses one without it); moto ignores it.
+    for k, v in {"x-amz-glacier-version": "2012-06-01", **(headers or {})}.items():
         cmd += ["-H", f"{k}: {v}"]
     if script:
         cmd += ["-s", script]

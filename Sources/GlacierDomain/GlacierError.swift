@@ -28,14 +28,16 @@ public struct GlacierError: Error, Sendable, Equatable, CustomStringConvertible 
         /// The documented HTTP status.
         public var status: Int {
             switch self {
-            case .accessDenied, .expiredToken, .invalidSignature, .unrecognizedClient: return 403
+            case .accessDenied, .expiredToken, .invalidSignature: return 403
             case .resourceNotFound, .unknownOperation: return 404
             case .requestTimeout: return 408
             case .serviceUnavailable: return 500
             case .notImplemented: return 501
+            // UnrecognizedClientException: 400 in Glacier's error table (and in AWS's other
+            // JSON services' answers), not 403.
             case .badRequest, .insufficientCapacity, .invalidParameterValue, .limitExceeded,
                 .missingAuthenticationToken, .missingParameterValue, .policyEnforced,
-                .serialization, .throttling:
+                .serialization, .throttling, .unrecognizedClient:
                 return 400
             }
         }

@@ -125,6 +125,14 @@ struct OperationDispatchMiddleware: GlacierMiddleware {
                 .unknownOperation,
                 "No Glacier operation matches \(request.method.rawValue) \(path.prefix(300)); see README for the 33 operations and their paths")
         }
+        // Every Glacier request names the API version (Developer Guide, Common Request Headers:
+        // "Required: Yes"); AWS answers one without it with this code and these words. SDKs that
+        // forgot the header hit it (aws-sdk-cpp#117, aws-sdk-java-v2#116, amazonka#402).
+        guard request.headers[.amzGlacierVersion] != nil else {
+            throw GlacierError(
+                .missingParameterValue,
+                "Required parameter missing: API version (the x-amz-glacier-version header; the only version is 2012-06-01)")
+        }
         if spec.name != .uploadArchive && spec.name != .uploadMultipartPart,
             let declared = request.headers[.contentLength].flatMap({ Int64($0) }), declared > OperationInput.maxJSONBody
         {
@@ -188,4 +196,8 @@ struct OperationDispatchMiddleware: GlacierMiddleware {
         if json != nil { headers[.contentType] = "application/json" }
         return (headers, json)
     }
+}
+
+extension HTTPField.Name {
+    static let amzGlacierVersion = Self("x-amz-glacier-version")!
 }

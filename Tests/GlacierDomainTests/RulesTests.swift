@@ -264,7 +264,7 @@ import Testing
         .serialization: ("SerializationException", 400, "Client"),
         .serviceUnavailable: ("ServiceUnavailableException", 500, "Server"),
         .throttling: ("ThrottlingException", 400, "Client"),
-        .unrecognizedClient: ("UnrecognizedClientException", 403, "Client"),
+        .unrecognizedClient: ("UnrecognizedClientException", 400, "Client"),
         .unknownOperation: ("UnknownOperationException", 404, "Client"),
         .notImplemented: ("NotImplemented", 501, "Server"),
     ]

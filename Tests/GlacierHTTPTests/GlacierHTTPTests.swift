@@ -55,6 +55,24 @@ import TreeHash
         }
     }
 
+    /// AWS refuses a Glacier request without x-amz-glacier-version (SDKs that forgot it got
+    /// "Required parameter missing: API version"); admin paths and unknown paths are unaffected.
+    @Test func requestWithoutGlacierVersionIsMissingParameter() async throws {
+        try await withServer { client in
+            let bare = GlacierTestClient(try #require(client as? GlacierTestClient).base, omitVersion: true)
+            try await bare.execute(uri: "/-/vaults/v", method: .put) { r in
+                try expectError(r, 400, "MissingParameterValueException", "Client", messageContains: "Required parameter missing: API version")
+            }
+            try await client.execute(uri: "/-/vaults/v", method: .get) { r in
+                try expectError(r, 404, "ResourceNotFoundException", "Client")  // nothing was created
+            }
+            try await bare.execute(uri: "/_mock/health", method: .get) { r in #expect(r.status.code == 200) }
+            try await bare.execute(uri: "/-/no-such-operation", method: .get) { r in
+                try expectError(r, 404, "UnknownOperationException", "Client")
+            }
+        }
+    }
+
     @Test func listVaultsPaginatesOverHTTP() async throws {
         try await withServer { client in
             for name in ["b", "a", "c"] {

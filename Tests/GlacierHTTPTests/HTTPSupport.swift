@@ -29,11 +29,33 @@ func withServer(
     defer { dir.remove() }
     let service = try await GlacierService(dataDirectory: dir.path, logger: Logger(label: "glacier-http-tests"))
     let app = Application(responder: GlacierServer.responder(service: service, options: options))
-    try await app.test(.router, test)
+    try await app.test(.router) { try await test(GlacierTestClient($0)) }
+}
+
+/// A test client that sends `x-amz-glacier-version: 2012-06-01`, as every SDK does (the server
+/// refuses a Glacier request without it), unless the request sets the header itself — to an
+/// empty value, say — or `omitVersion` is set.
+struct GlacierTestClient: TestClientProtocol {
+    let base: any TestClientProtocol
+    var omitVersion = false
+
+    init(_ base: any TestClientProtocol, omitVersion: Bool = false) {
+        self.base = base
+        self.omitVersion = omitVersion
+    }
+
+    func executeRequest(uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?) async throws -> TestResponse {
+        var headers = headers
+        if !omitVersion, headers[.glacierVersion] == nil { headers[.glacierVersion] = "2012-06-01" }
+        return try await base.executeRequest(uri: uri, method: method, headers: headers, body: body)
+    }
+
+    var port: Int? { base.port }
 }
 
 extension HTTPField.Name {
     static let requestID = Self("x-amzn-RequestId")!
+    static let glacierVersion = Self("x-amz-glacier-version")!
     static let treeHash = Self("x-amz-sha256-tree-hash")!
     static let contentSHA256 = Self("x-amz-content-sha256")!
     static let partSize = Self("x-amz-part-size")!

@@ -20,7 +20,7 @@ import TreeHash
         var options = ServerOptions()
         options.port = 0
         let app = GlacierServer.application(service: service, options: options, logger: logger) { _, _ in }
-        try await app.test(.live, test)
+        try await app.test(.live) { try await test(GlacierTestClient($0)) }
     }
 
     @Test func multipartUploadOverASocket() async throws {

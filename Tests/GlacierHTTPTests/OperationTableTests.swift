@@ -131,7 +131,8 @@ import Testing
         handlers[.listJobs] = nil
         handlers[.addTagsToVault] = nil
         let app = Application(responder: GlacierServer.responder(service: service, options: ServerOptions(), handlers: handlers))
-        try await app.test(.router) { client in
+        try await app.test(.router) { base in
+            let client = GlacierTestClient(base)
             try await client.execute(uri: "/-/vaults/v/jobs", method: .get) { r in
                 try expectError(r, 501, "NotImplemented", "Server", messageContains: "ListJobs")
             }

@@ -249,7 +249,7 @@ func withSigV4Server(_ test: @Sendable (any TestClientProtocol) async throws -> 
                 try expectError(r, 400, "MissingAuthenticationTokenException", "Client", messageContains: "Missing Authentication Token")
             }
             try await client.execute(uri: "/-/vaults", method: .get, headers: signedHeaders(method: "GET", path: "/-/vaults", accessKey: "NOPE")) { r in
-                try expectError(r, 403, "UnrecognizedClientException", "Client", messageContains: "security token included in the request is invalid")
+                try expectError(r, 400, "UnrecognizedClientException", "Client", messageContains: "security token included in the request is invalid")
             }
             try await client.execute(uri: "/-/vaults", method: .get, headers: signedHeaders(method: "GET", path: "/-/vaults", secret: "wrong")) { r in
                 let message = try expectError(r, 403, "InvalidSignatureException", "Client", messageContains: "does not match the signature you provided")

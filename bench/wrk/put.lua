@@ -9,3 +9,4 @@ wrk.headers["Content-Range"] = os.getenv("BENCH_RANGE")
 wrk.headers["x-amz-sha256-tree-hash"] = os.getenv("BENCH_TREE")
 wrk.headers["x-amz-content-sha256"] = os.getenv("BENCH_LINEAR")
 wrk.headers["Content-Type"] = "application/octet-stream"
+wrk.headers["x-amz-glacier-version"] = "2012-06-01"

@@ -618,7 +618,7 @@ ERROR_STATUS = {
     "PolicyEnforcedException": 400, "RequestTimeoutException": 408,
     "ResourceNotFoundException": 404, "SerializationException": 400,
     "ServiceUnavailableException": 500, "ThrottlingException": 400,
-    "UnrecognizedClientException": 403, "UnknownOperationException": 404, "NotImplemented": 501,
+    "UnrecognizedClientException": 400, "UnknownOperationException": 404, "NotImplemented": 501,
 }
 
 

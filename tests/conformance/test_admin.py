@@ -174,7 +174,8 @@ def curl_bin():
 
 def _curl_put(curl_bin, url, path, headers):
     cmd = [curl_bin, "-sS", "-v", "--max-time", "10", "--expect100-timeout", "8", "-T", str(path),
-           "-H", "Expect: 100-continue", "-o", "/dev/null", "-w", "%{http_code}"]
+           "-H", "Expect: 100-continue", "-H", "x-amz-glacier-version: 2012-06-01",
+           "-o", "/dev/null", "-w", "%{http_code}"]
     for k, v in headers.items():
         cmd += ["-H", f"{k}: {v}"]
     cmd.append(url)

@@ -101,6 +101,10 @@ def sign(endpoint: str, method: str, path: str, query: str = "", headers: dict |
     return Signed(method, req.url, dict(req.headers.items()), body)
 
 
+# A presigned URL carries no headers; the API version header is still required, unsigned.
+VERSION = {"x-amz-glacier-version": "2012-06-01"}
+
+
 def presign(endpoint: str, path: str, query: str = "", expires: int = 300,
             key: str = KEY_A, secret: str = SECRET_A) -> str:
     url = endpoint + path + (f"?{query}" if query else "")
@@ -257,12 +261,13 @@ def test_no_authentication_is_400(ep, vault_a):
     assert_raw_error(r, "MissingAuthenticationTokenException", 400)
 
 
-def test_unknown_access_key_is_403(ep):
-    with expect_error("UnrecognizedClientException", 403) as ei:
+def test_unknown_access_key_is_400(ep):
+    # 400: Glacier's error table (Developer Guide, Error Responses), as AWS's JSON services answer.
+    with expect_error("UnrecognizedClientException", 400) as ei:
         make_client(ep, access_key="AKIAUNKNOWN", secret=SECRET_A).list_vaults(accountId="-")
     assert ei.value.response["Error"]["Message"] == "The security token included in the request is invalid."
     # A 12-digit key is not an account either, unless it is a configured key.
-    with expect_error("UnrecognizedClientException", 403):
+    with expect_error("UnrecognizedClientException", 400):
         make_client(ep, access_key=ACCOUNT_A, secret=SECRET_A).list_vaults(accountId="-")
 
 
@@ -408,10 +413,10 @@ def test_request_time_within_15_minutes(ep, monkeypatch):
 # --------------------------------------------------------------------------
 
 def test_presigned_get_passes(ep, client_a, vault_a):
-    r = requests.get(presign(ep, f"/-/vaults/{vault_a}"), timeout=HTTP_TIMEOUT)
+    r = requests.get(presign(ep, f"/-/vaults/{vault_a}"), headers=VERSION, timeout=HTTP_TIMEOUT)
     assert r.status_code == 200, r.text
     assert r.json()["VaultARN"] == f"arn:aws:glacier:{REGION}:{ACCOUNT_A}:vaults/{vault_a}"
-    r = requests.get(presign(ep, "/-/vaults", query="limit=1"), timeout=HTTP_TIMEOUT)
+    r = requests.get(presign(ep, "/-/vaults", query="limit=1"), headers=VERSION, timeout=HTTP_TIMEOUT)
     assert r.status_code == 200, r.text
     assert len(r.json()["VaultList"]) == 1
     # boto3's own presigner (it signs only host).
@@ -429,14 +434,14 @@ def test_presigned_tampered_or_expired_fails(ep, vault_a, monkeypatch):
     assert_signature_error(requests.get(listing.replace("limit=1", "limit=2"), timeout=HTTP_TIMEOUT))
     # Unknown key in a presigned URL.
     assert_raw_error(requests.get(presign(ep, "/-/vaults", key="AKIAUNKNOWN"), timeout=HTTP_TIMEOUT),
-                     "UnrecognizedClientException", 403)
+                     "UnrecognizedClientException", 400)
     # Expired: signed 10 minutes ago for 5 minutes.
     shifted_clock(monkeypatch, dt.timedelta(minutes=-10))
     old = presign(ep, f"/-/vaults/{vault_a}", expires=300)
     assert_signature_error(requests.get(old, timeout=HTTP_TIMEOUT), "Signature expired")
     # Not yet valid: signed 20 minutes ahead.
     shifted_clock(monkeypatch, dt.timedelta(minutes=30))
-    assert_signature_error(requests.get(presign(ep, f"/-/vaults/{vault_a}"), timeout=HTTP_TIMEOUT),
+    assert_signature_error(requests.get(presign(ep, f"/-/vaults/{vault_a}"), headers=VERSION, timeout=HTTP_TIMEOUT),
                            "Signature not yet current")
 
 
@@ -509,7 +514,7 @@ def test_credentials_from_file(fresh_server, tmp_path):
     srv = fresh_server(args=("--auth", "sigv4", "--credentials", f"@{f}"))
     b = make_client(srv.endpoint, access_key=KEY_B, secret=SECRET_B)
     assert b.create_vault(accountId="-", vaultName="fromfile")["location"] == f"/{ACCOUNT_B}/vaults/fromfile"
-    with expect_error("UnrecognizedClientException", 403):
+    with expect_error("UnrecognizedClientException", 400):
         make_client(srv.endpoint, access_key="AKIACOMMENTED", secret="x").list_vaults(accountId="-")
 
 
@@ -519,7 +524,7 @@ def test_configuration_from_environment(fresh_server):
     a = make_client(srv.endpoint, access_key=KEY_A, secret=SECRET_A)
     assert a.create_vault(accountId="-", vaultName="fromenv")["location"] == f"/{ACCOUNT_A}/vaults/fromenv"
     assert_raw_error(raw(srv.endpoint, "GET", "/-/vaults"), "MissingAuthenticationTokenException", 400)
-    with expect_error("UnrecognizedClientException", 403):
+    with expect_error("UnrecognizedClientException", 400):
         make_client(srv.endpoint, access_key=KEY_B, secret=SECRET_B).list_vaults(accountId="-")
 
 

@@ -99,7 +99,7 @@ def glacier_error(body: bytes) -> dict:
 
 def still_serving(port: int) -> None:
     s = connect(port)
-    s.sendall(b"GET /-/vaults HTTP/1.1\r\nHost: x\r\n\r\n")
+    s.sendall(b"GET /-/vaults HTTP/1.1\r\nHost: x\r\nx-amz-glacier-version: 2012-06-01\r\n\r\n")
     status, _, body = read_response(s)
     assert status == 200, body
     s.close()
@@ -112,7 +112,7 @@ def limited(fresh_server):
 
 def test_header_block_over_limit_is_refused_with_a_glacier_error(server):
     s = connect(server.port)
-    s.sendall(b"GET /-/vaults HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 40_000 + b"\r\n\r\n")
+    s.sendall(b"GET /-/vaults HTTP/1.1\r\nHost: x\r\nx-amz-glacier-version: 2012-06-01\r\nX-Big: " + b"a" * 40_000 + b"\r\n\r\n")
     status, headers, body = read_response(s)
     assert status == 400
     assert headers["connection"] == "close"
@@ -126,7 +126,7 @@ def test_header_block_over_limit_is_refused_with_a_glacier_error(server):
 def test_too_many_header_fields_are_refused(server):
     s = connect(server.port)
     fields = b"".join(b"X-F%d: v\r\n" % i for i in range(150))
-    s.sendall(b"GET /-/vaults HTTP/1.1\r\nHost: x\r\n" + fields + b"\r\n")
+    s.sendall(b"GET /-/vaults HTTP/1.1\r\nHost: x\r\nx-amz-glacier-version: 2012-06-01\r\n" + fields + b"\r\n")
     status, _, body = read_response(s)
     assert status == 400
     assert "100 fields" in glacier_error(body)["message"]
@@ -135,7 +135,7 @@ def test_too_many_header_fields_are_refused(server):
 
 def test_uri_over_8_kib_is_refused(server):
     s = connect(server.port)
-    s.sendall(b"GET /-/vaults/" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    s.sendall(b"GET /-/vaults/" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\nx-amz-glacier-version: 2012-06-01\r\n\r\n")
     status, headers, body = read_response(s)
     assert status == 400 and headers["connection"] == "close"
     err = glacier_error(body)
@@ -158,7 +158,7 @@ def test_json_body_declared_over_64_kib_is_refused_before_it_is_read(server, vau
     """The server answers after the head alone and closes: it never waits for the 100 MB."""
     s = connect(server.port)
     s.sendall(
-        f"POST /-/vaults/{vault}/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"POST /-/vaults/{vault}/jobs HTTP/1.1\r\nHost: x\r\nx-amz-glacier-version: 2012-06-01\r\nContent-Type: application/json\r\n"
         f"Content-Length: 100000000\r\n\r\n".encode())
     s.sendall(b"{" + b" " * 1000)  # a sliver of the 100 MB it declared
     status, headers, body = read_response(s)
@@ -174,7 +174,7 @@ def test_upload_body_longer_than_its_range_is_refused_before_the_end(server, vau
     upload = init["uploadId"]
     s = connect(server.port)
     s.sendall(
-        f"PUT /-/vaults/{vault}/multipart-uploads/{upload} HTTP/1.1\r\nHost: x\r\n"
+        f"PUT /-/vaults/{vault}/multipart-uploads/{upload} HTTP/1.1\r\nHost: x\r\nx-amz-glacier-version: 2012-06-01\r\n"
         f"Content-Range: bytes 0-1048575/*\r\nx-amz-sha256-tree-hash: {ZERO_HASH}\r\n"
         f"x-amz-content-sha256: {ZERO_HASH}\r\nContent-Length: 4294967296\r\n\r\n".encode())
     s.sendall(b"x" * 65536)
@@ -191,7 +191,7 @@ def test_chunked_upload_body_past_its_range_is_cut_off(server, vault, glacier):
     upload = init["uploadId"]
     s = connect(server.port)
     s.sendall(
-        f"PUT /-/vaults/{vault}/multipart-uploads/{upload} HTTP/1.1\r\nHost: x\r\n"
+        f"PUT /-/vaults/{vault}/multipart-uploads/{upload} HTTP/1.1\r\nHost: x\r\nx-amz-glacier-version: 2012-06-01\r\n"
         f"Content-Range: bytes 0-1048575/*\r\nx-amz-sha256-tree-hash: {ZERO_HASH}\r\n"
         f"x-amz-content-sha256: {ZERO_HASH}\r\nTransfer-Encoding: chunked\r\n\r\n".encode())
     chunk = b"y" * (256 * 1024)
@@ -219,10 +219,10 @@ def test_chunked_upload_body_past_its_range_is_cut_off(server, vault, glacier):
 def test_stalled_body_gets_408_and_nothing_becomes_visible(limited):
     port = limited.port
     s = connect(port)
-    s.sendall(b"PUT /-/vaults/slow HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+    s.sendall(b"PUT /-/vaults/slow HTTP/1.1\r\nHost: x\r\nx-amz-glacier-version: 2012-06-01\r\nContent-Length: 0\r\n\r\n")
     assert read_response(s)[0] == 201
     s.sendall(
-        f"POST /-/vaults/slow/archives HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n"
+        f"POST /-/vaults/slow/archives HTTP/1.1\r\nHost: x\r\nx-amz-glacier-version: 2012-06-01\r\nContent-Length: 100000\r\n"
         f"x-amz-sha256-tree-hash: {ZERO_HASH}\r\nx-amz-content-sha256: {ZERO_HASH}\r\n\r\nabc".encode())
     started = time.monotonic()
     status, headers, body = read_response(s)
@@ -233,7 +233,7 @@ def test_stalled_body_gets_408_and_nothing_becomes_visible(limited):
     assert time.monotonic() - started < 8
     assert closed_by_server(s)
     c = connect(port)
-    c.sendall(b"GET /-/vaults/slow HTTP/1.1\r\nHost: x\r\n\r\n")
+    c.sendall(b"GET /-/vaults/slow HTTP/1.1\r\nHost: x\r\nx-amz-glacier-version: 2012-06-01\r\n\r\n")
     status, _, body = read_response(c)
     assert status == 200 and json.loads(body)["NumberOfArchives"] == 0
     assert not list((limited.data_dir / "tmp").iterdir()), "a half-received body was left behind"
@@ -242,10 +242,10 @@ def test_stalled_body_gets_408_and_nothing_becomes_visible(limited):
 def test_trickled_body_is_timed_out_even_though_bytes_keep_coming(limited):
     """A byte every 200 ms never stalls for the 1 s body timeout, but averages 5 B/s."""
     s = connect(limited.port)
-    s.sendall(b"PUT /-/vaults/trickle HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+    s.sendall(b"PUT /-/vaults/trickle HTTP/1.1\r\nHost: x\r\nx-amz-glacier-version: 2012-06-01\r\nContent-Length: 0\r\n\r\n")
     assert read_response(s)[0] == 201
     s.sendall(
-        f"POST /-/vaults/trickle/archives HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n"
+        f"POST /-/vaults/trickle/archives HTTP/1.1\r\nHost: x\r\nx-amz-glacier-version: 2012-06-01\r\nContent-Length: 100000\r\n"
         f"x-amz-sha256-tree-hash: {ZERO_HASH}\r\nx-amz-content-sha256: {ZERO_HASH}\r\n\r\n".encode())
     deadline = time.monotonic() + 10
     s.setblocking(False)
@@ -295,10 +295,10 @@ def test_connections_beyond_the_cap_get_a_glacier_error(limited):
     held = [connect(port) for _ in range(4)]
     # The four are accepted and counted before the fifth arrives.
     for s in held:
-        s.sendall(b"GET /-/vaults HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.sendall(b"GET /-/vaults HTTP/1.1\r\nHost: x\r\nx-amz-glacier-version: 2012-06-01\r\n\r\n")
         assert read_response(s)[0] == 200
     extra = connect(port)
-    extra.sendall(b"GET /-/vaults HTTP/1.1\r\nHost: x\r\n\r\n")
+    extra.sendall(b"GET /-/vaults HTTP/1.1\r\nHost: x\r\nx-amz-glacier-version: 2012-06-01\r\n\r\n")
     status, headers, body = read_response(extra)
     assert status == 500 and headers["connection"] == "close"
     err = glacier_error(body)
@@ -310,7 +310,7 @@ def test_connections_beyond_the_cap_get_a_glacier_error(limited):
     deadline = time.monotonic() + 5
     while True:
         s = connect(port)
-        s.sendall(b"GET /-/vaults HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.sendall(b"GET /-/vaults HTTP/1.1\r\nHost: x\r\nx-amz-glacier-version: 2012-06-01\r\n\r\n")
         status, _, _ = read_response(s)
         if status == 200 or time.monotonic() > deadline:
             break
@@ -338,9 +338,9 @@ def test_pipelined_requests_are_all_answered(server, vault):
     (pipelining, or a fast keep-alive client). Closing 'responses sent before their request
     body was read' must count requests, not look at the latest one, or the next request is cut."""
     body = json.dumps({"Type": "inventory-retrieval"}).encode()
-    post_head = (f"POST /-/vaults/{vault}/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    post_head = (f"POST /-/vaults/{vault}/jobs HTTP/1.1\r\nHost: x\r\nx-amz-glacier-version: 2012-06-01\r\nContent-Type: application/json\r\n"
                  f"Content-Length: {len(body)}\r\n\r\n").encode()
-    get = f"GET /-/vaults/{vault} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+    get = f"GET /-/vaults/{vault} HTTP/1.1\r\nHost: x\r\nx-amz-glacier-version: 2012-06-01\r\n\r\n".encode()
     s = connect(server.port)
     responses = ResponseReader(s)
     for _ in range(3):

@@ -74,7 +74,8 @@ def test_a_download_in_flight_keeps_its_bytes_when_its_file_goes(fresh_server):
     original = blob("original", size)
     archive_id = create_archive(c, "inflight", original, part_size=size)["archiveId"]
     job_id = retrieval_job(c, "inflight", archive_id)
-    resp = requests.get(f"{srv.endpoint}/-/vaults/inflight/jobs/{job_id}/output", stream=True, timeout=30)
+    resp = requests.get(f"{srv.endpoint}/-/vaults/inflight/jobs/{job_id}/output", stream=True, timeout=30,
+                        headers={"x-amz-glacier-version": "2012-06-01"})
     assert resp.status_code == 200
     stream = resp.raw
     head = stream.read(MIB)
