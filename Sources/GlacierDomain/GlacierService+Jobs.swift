@@ -40,6 +40,11 @@ extension GlacierService {
             doc.SHA256TreeHash = try rangeTreeHash(segments: pinned, start: range.start, length: range.length, total: archive.size, wholeHash: archive.treeHash)
             try await store.recordRetrieval(accountID: caller.accountID, region: caller.region, at: now, bytes: range.length)
         case "inventory-retrieval":
+            // "An error occurs if you specify this field for an inventory retrieval job request"
+            // (Job Parameters: ArchiveId, RetrievalByteRange).
+            for field in ["ArchiveId", "RetrievalByteRange"] where params[field] != nil && !(params[field] is NSNull) {
+                throw GlacierError.invalid("\(field) applies to archive-retrieval jobs only; an inventory-retrieval job may not specify it")
+            }
             tier = .standard
             doc.Action = JobDocument.inventoryRetrieval
             doc.InventoryRetrievalParameters = try await inventoryParameters(params, vault: vault)

@@ -62,9 +62,17 @@ public final class GlacierService: Sendable {
     }
 
     /// CreateVault: idempotent; returns the vault's location.
+    /// Vaults an account may have in one region (Create Vault: "You can create up to 1,000
+    /// vaults per account"; AWS's quota is per region).
+    public static let maxVaultsPerAccount = 1_000
+
     public func createVault(_ caller: Caller, name: String) async throws -> VaultRef {
         let vault = try vaultRef(caller, name)
-        try await store.createVault(vault.key, now: Timestamp.now())
+        guard try await store.createVault(vault.key, now: Timestamp.now(), limit: Self.maxVaultsPerAccount) else {
+            throw GlacierError(
+                .limitExceeded,
+                "Vault limit exceeded: account \(caller.accountID) already has \(Self.maxVaultsPerAccount) vaults in \(caller.region), the most one account may create in a region")
+        }
         return vault
     }
 
@@ -78,7 +86,8 @@ public final class GlacierService: Sendable {
     public func listVaults(_ caller: Caller, marker: String?, limit: String?) async throws -> (vaults: [VaultDescription], marker: String?) {
         let limit = try Rules.checkLimit(limit, default: 10, max: 1_000)
         var startName: String? = nil
-        if let marker {
+        // An empty marker starts from the first vault (List Vaults, marker).
+        if let marker, !marker.isEmpty {
             let prefix = "arn:aws:glacier:\(caller.region):\(caller.accountID):vaults/"
             guard marker.hasPrefix(prefix), (try? Rules.checkVaultName(String(marker.dropFirst(prefix.count)))) != nil else {
                 throw GlacierError.invalid("Invalid marker '\(marker.prefix(300))': a ListVaults marker is the ARN of a vault of this account and region, as returned by a previous ListVaults")

@@ -235,11 +235,20 @@ public final class MetadataStore: Sendable {
     // MARK: Vaults
 
     /// Creates the vault unless it exists (CreateVault is idempotent).
-    public func createVault(_ key: VaultKey, now: Milliseconds) async throws {
+    /// Creates the vault unless it exists (CreateVault is idempotent). Returns false, creating
+    /// nothing, when it does not exist and its account already has `limit` vaults in its region.
+    @discardableResult
+    public func createVault(_ key: VaultKey, now: Milliseconds, limit: Int = .max) async throws -> Bool {
         try await write { db in
+            guard try Self.fetchVault(db, key) == nil else { return true }
+            let count = try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT count(*) FROM vaults WHERE account_id = ? AND region = ?"),
+                arguments: [key.accountID, key.region]) ?? 0
+            guard count < limit else { return false }
             try db.cachedStatement(
-                sql: "INSERT OR IGNORE INTO vaults (account_id, region, name, creation_date) VALUES (?, ?, ?, ?)").execute(
+                sql: "INSERT INTO vaults (account_id, region, name, creation_date) VALUES (?, ?, ?, ?)").execute(
                 arguments: [key.accountID, key.region, key.name, now])
+            return true
         }
     }
 

@@ -52,6 +52,23 @@ func part(_ uploadID: String, _ index: Int64, length: Int64 = mib, blob: String,
         #expect(try await store.vaults(accountID: key.accountID, region: key.region, fromName: nil, limit: 10).count == 1)
     }
 
+    /// The per-(account, region) vault limit: an existing vault can still be "created" again
+    /// (idempotent), a new one beyond the limit is not, and other regions or accounts are apart.
+    @Test func createVaultStopsAtTheLimit() async throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let store = try makeStore(dir)
+        let key = { (account: String, region: String, name: String) in VaultKey(accountID: account, region: region, name: name) }
+        for name in ["a", "b", "c"] {
+            #expect(try await store.createVault(key("123456789012", "us-east-1", name), now: 1, limit: 3))
+        }
+        #expect(try await store.createVault(key("123456789012", "us-east-1", "a"), now: 2, limit: 3))
+        #expect(try await store.createVault(key("123456789012", "us-east-1", "d"), now: 2, limit: 3) == false)
+        #expect(try await store.vault(key("123456789012", "us-east-1", "d")) == nil)
+        #expect(try await store.createVault(key("123456789012", "eu-west-1", "d"), now: 2, limit: 3))
+        #expect(try await store.createVault(key("111122223333", "us-east-1", "d"), now: 2, limit: 3))
+    }
+
     @Test func vaultsAreOrderedByNameFromAName() async throws {
         let dir = try TempDirectory()
         defer { dir.remove() }

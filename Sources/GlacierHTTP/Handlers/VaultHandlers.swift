@@ -7,6 +7,10 @@ import Hummingbird
 enum VaultHandlers {
     static func register(_ service: GlacierService, into table: inout [OperationName: OperationHandler]) {
         table[.createVault] = { input, context in
+            // "The request body for this operation must be empty (0 bytes)" (Create Vault).
+            guard try await input.jsonBody().isEmpty else {
+                throw GlacierError.invalid("The request body of CreateVault must be empty (0 bytes)")
+            }
             let vault = try await service.createVault(context.caller, name: input.path("vaultName"))
             return OperationOutput(headers: ["location": vault.location])
         }
