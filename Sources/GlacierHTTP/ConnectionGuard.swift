@@ -38,7 +38,14 @@ final class ConnectionCounter: Sendable {
 /// - answers a malformed or oversized request head with a Glacier JSON error and closes,
 /// - times out request bodies that stall or trickle (408 RequestTimeoutException),
 /// - closes the connection after a response sent before its request body was read to
-///   the end (a rejected upload), instead of letting the server drain gigabytes it refused.
+///   the end when what is left of that body may be large (a rejected upload), instead of
+///   letting the server drain gigabytes it refused; a small body (at most 64 KiB declared, the
+///   most any other operation takes) is read and dropped after the response instead;
+/// - closes in stages (RFC 9112, 9.6): the response is written whole, then the output is shut
+///   (FIN after its last byte), and what the client still sends is read and dropped until it
+///   closes, `lingerTimeout` passes or `lingerBytes` have come. Closing at once with unread bytes in the socket makes
+///   the kernel send a reset, which discards the response's unsent tail on our side and its
+///   unread bytes on the client's.
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -66,6 +73,20 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var mayAnswerCurrentRequest: Bool {
         readingBody && responseHeadsWritten == headsRead - 1 && responseEndsWritten == headsRead - 1
     }
+    /// The request being read: its declared Content-Length (nil when chunked or absent).
+    private var declaredLength: Int64?
+    /// The response being written goes out before its request's possibly large body was read:
+    /// the connection ends after it.
+    private var closeWhenResponseEnds = false
+    /// The output is shut after a last response; inbound bytes are dropped until the end.
+    private var lingering = false
+    private var lingerTimer: Scheduled<Void>?
+    /// How long, and how much, a closing connection keeps reading (and dropping) of what the
+    /// client still sends: enough for a client that finishes sending a refused request before it
+    /// reads the answer (most do) to get that answer, not a drain of gigabytes.
+    static let lingerTimeout: TimeAmount = .seconds(2)
+    static let lingerBytes = 16 << 20
+    private var lingerBytesRead = 0
     private var bodyStarted = NIODeadline.now()
     private var lastBodyByte = NIODeadline.now()
     private var bodyBytes = 0
@@ -116,6 +137,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func closed() {
         timer?.cancel()
         timer = nil
+        lingerTimer?.cancel()
+        lingerTimer = nil
         if counted {
             counted = false
             counter.open.subtract(1, ordering: .relaxed)
@@ -124,6 +147,11 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
+        if lingering {
+            if case .body(let buffer) = part { lingerBytesRead += buffer.readableBytes }
+            if lingerBytesRead > Self.lingerBytes { context.close(promise: nil) }
+            return
+        }
         if closeAfterResponses { return }
         if refused {
             // Answer the first request and close; nothing reaches the application.
@@ -146,6 +174,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
                 return
             }
             headsRead += 1
+            declaredLength = head.headerFields[.contentLength].flatMap { Int64($0) }
             bodyBytes = 0
             bodyStarted = .now()
             lastBodyByte = bodyStarted
@@ -174,18 +203,23 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         case .head(var head) where head.status.kind != .informational:
             responseHeadsWritten += 1
             if endsRead < responseHeadsWritten {
-                // This response's request body was not read to its end (refused early):
-                // close rather than drain it.
-                head.headerFields[.connection] = "close"
-                context.write(wrapOutboundOut(.head(head)), promise: promise)
-                return
+                // This response's request body was not read to its end (answered early). A
+                // small rest is read and dropped after the response, as usual; a large or
+                // unknown one (a refused upload) is not drained: the connection ends instead.
+                let rest = declaredLength.map { $0 - Int64(bodyBytes) }
+                if rest == nil || rest! > Int64(OperationInput.maxJSONBody) {
+                    closeWhenResponseEnds = true
+                    head.headerFields[.connection] = "close"
+                    context.write(wrapOutboundOut(.head(head)), promise: promise)
+                    return
+                }
             }
             context.write(data, promise: promise)
         case .end:
             responseEndsWritten += 1
-            if endsRead < responseEndsWritten || (closeAfterResponses && responseEndsWritten >= headsRead) {
-                context.writeAndFlush(data, promise: promise)
-                context.close(promise: nil)
+            if closeWhenResponseEnds || (closeAfterResponses && responseEndsWritten >= headsRead) {
+                closeWhenResponseEnds = false
+                writeLastAndLinger(context, data, promise: promise)
             } else {
                 context.write(data, promise: promise)
             }
@@ -252,7 +286,28 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         head.headerFields[.connection] = "close"
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        context.close(promise: nil)
+        writeLastAndLinger(context, wrapOutboundOut(.end(nil)), promise: nil)
+    }
+
+    /// Writes a connection's last response part, then closes in stages once it is out: the
+    /// output is shut (the client reads the whole response, then end of stream), inbound bytes
+    /// are dropped, and the connection is closed when the client closes or after
+    /// `lingerTimeout`.
+    private func writeLastAndLinger(_ context: ChannelHandlerContext, _ data: NIOAny, promise: EventLoopPromise<Void>?) {
+        lingering = true
+        timer?.cancel()
+        timer = nil
+        let written = context.eventLoop.makePromise(of: Void.self)
+        if let promise { written.futureResult.cascade(to: promise) }
+        context.writeAndFlush(data, promise: written)
+        written.futureResult.assumeIsolated().whenComplete { [self] _ in
+            guard context.channel.isActive else { return }
+            let shut = context.eventLoop.makePromise(of: Void.self)
+            context.close(mode: .output, promise: shut)
+            shut.futureResult.assumeIsolated().whenFailure { _ in context.close(promise: nil) }
+            lingerTimer = context.eventLoop.assumeIsolated().scheduleTask(in: Self.lingerTimeout) {
+                context.close(promise: nil)
+            }
+        }
     }
 }
