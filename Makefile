@@ -1,6 +1,6 @@
 # glacier-mock — the two commands a new user needs, then the benchmark and soak suites:
 #   make run    installs what is missing, builds, starts the server on http://127.0.0.1:9901
-#   make test   every test: Swift unit and live-server tests, then the conformance suite (boto3, AWS CLI, Go SDK v1 and v2, boto 2)
+#   make test   every test: Swift unit and live-server tests, then the conformance suite (boto3, AWS CLI, Go SDK v1 and v2, boto 2, fog and Ruby SDK v1)
 #   make bench  builds release, measures it against its performance targets, writes bench/RESULTS.md
 #               (BENCH_RUNS=N runs, default 5; BENCH_QUICK=1: short measurements, 2 runs; see bench/README.md)
 #   make soak   reliability soak (minutes): 64 clients x 20,000 mixed operations, then the crash and

@@ -6,8 +6,10 @@
 #     builds tests/clients/go against Debian's aws-sdk-go v1 sources in GOPATH mode),
 #     golang-github-aws-aws-sdk-go-v2-dev (with golang-github-aws-smithy-go-dev, its dependency:
 #     tests/conformance/test_go_sdk_v2.py builds tests/clients/go2 the same way), python3-boto
-#     (boto 2 for Debian's /usr/bin/python3: tests/conformance/test_boto2.py) and the Python
-#     packages in requirements-test.txt
+#     (boto 2 for Debian's /usr/bin/python3: tests/conformance/test_boto2.py), ruby with
+#     ruby-fog-aws and ruby-aws-sdk (fog and the AWS SDK for Ruby v1 for Debian's /usr/bin/ruby:
+#     tests/conformance/test_ruby_fog.py, test_ruby_aws_sdk_v1.py) and the Python packages in
+#     requirements-test.txt
 #   - for `make bench` (--with-bench): wrk, openssl, and moto's server (requirements-test.txt)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +36,9 @@ if [ "$with_tests" = 1 ]; then
   [ -f /usr/share/gocode/src/github.com/aws/aws-sdk-go-v2/service/glacier/api_client.go ] \
     || missing+=(golang-github-aws-aws-sdk-go-v2-dev)
   /usr/bin/python3 -c 'import boto.glacier.layer2' 2>/dev/null || missing+=(python3-boto)
+  [ -x /usr/bin/ruby ] || missing+=(ruby)
+  /usr/bin/ruby -e 'require "fog/aws"' 2>/dev/null || missing+=(ruby-fog-aws)
+  /usr/bin/ruby -e 'require "aws-sdk"; AWS::Glacier' 2>/dev/null || missing+=(ruby-aws-sdk)
 fi
 if [ "$with_bench" = 1 ]; then
   command -v wrk >/dev/null || missing+=(wrk)
