@@ -303,30 +303,13 @@ extension GlacierService {
         }))])
     }
 
-    /// SetDataRetrievalPolicy: one rule; Strategy BytesPerHour (with BytesPerHour), FreeTier or None.
+    /// SetDataRetrievalPolicy: one rule; Strategy BytesPerHour (with BytesPerHour), FreeTier or
+    /// None (`Rules.checkDataRetrievalPolicy`).
     public func setDataRetrievalPolicy(_ caller: Caller, body: [UInt8]) async throws {
         let object = try JSONInput.object(body, what: "SetDataRetrievalPolicy")
-        let policy = (object["Policy"] as? [String: Any]) ?? [:]
-        guard let rules = policy["Rules"] as? [Any], rules.count == 1, let rule = rules[0] as? [String: Any] else {
-            throw GlacierError.invalid("Policy.Rules must hold exactly one rule")
-        }
-        let strategy = rule["Strategy"] as? String
-        let bytes = rule["BytesPerHour"] as? NSNumber
-        var stored: [String: Any]
-        switch strategy {
-        case "BytesPerHour":
-            guard let bytes, bytes.int64Value >= 1, CFNumberIsIntegerLike(bytes) else {
-                throw GlacierError.invalid("Strategy BytesPerHour requires BytesPerHour, a positive whole number of bytes")
-            }
-            stored = ["Strategy": "BytesPerHour", "BytesPerHour": bytes.int64Value]
-        case "FreeTier", "None":
-            guard bytes == nil else {
-                throw GlacierError.invalid("BytesPerHour may be set only when Strategy is BytesPerHour")
-            }
-            stored = ["Strategy": strategy!]
-        default:
-            throw GlacierError.invalid("Invalid Strategy '\(strategy ?? "")': Strategy must be BytesPerHour, FreeTier or None")
-        }
+        let rule = try Rules.checkDataRetrievalPolicy(object["Policy"])
+        var stored: [String: Any] = ["Strategy": rule.strategy]
+        if let bytes = rule.bytesPerHour { stored["BytesPerHour"] = bytes }
         let text = JSONInput.text([stored])
         try await store.updateAccountSetting(accountID: caller.accountID, region: caller.region, kind: SettingKind.retrievalPolicy) { _ in .set(text) }
     }
@@ -396,9 +379,4 @@ extension GlacierService {
         func pad(_ v: Int, _ w: Int) -> String { String(repeating: "0", count: max(0, w - String(v).count)) + String(v) }
         return Timestamp.parseISO8601("\(pad(year, 4))-\(pad(month, 2))-\(pad(d, 2))" + iso.dropFirst(10)) ?? ms
     }
-}
-
-/// True for a JSON number without a fractional part.
-private func CFNumberIsIntegerLike(_ n: NSNumber) -> Bool {
-    n.doubleValue == n.doubleValue.rounded() && n.doubleValue < 9.2e18
 }

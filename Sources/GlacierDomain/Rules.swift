@@ -1,3 +1,4 @@
+import Foundation
 import TreeHash
 
 /// Glacier's input rules, one function per rule, each naming the rule in its error.
@@ -81,6 +82,83 @@ public enum Rules {
     public static func parseDecimal(_ s: String) -> Int64? {
         guard !s.isEmpty, s.utf8.count <= 19, s.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
         return Int64(s)
+    }
+
+    // MARK: Data retrieval policy
+
+    /// The one rule of a data retrieval policy, as SetDataRetrievalPolicy accepts it.
+    public struct DataRetrievalRule: Equatable, Sendable {
+        public var strategy: String
+        public var bytesPerHour: Int64?
+
+        public init(strategy: String, bytesPerHour: Int64? = nil) {
+            self.strategy = strategy
+            self.bytesPerHour = bytesPerHour
+        }
+    }
+
+    /// Set Data Retrieval Policy: the `Policy` member holds `Rules`, one rule ("Although this
+    /// is a list type, currently there must be only one rule"). "Rules ... Required: Yes",
+    /// "Strategy ... Required: Yes", "BytesPerHour ... Required: Yes, if the Strategy field is
+    /// set to BytesPerHour": a missing one (absent or JSON null) is MissingParameterValueException.
+    /// BytesPerHour: "Minimum integer value of 1. Maximum integer value of 2^63 - 1 inclusive".
+    public static func checkDataRetrievalPolicy(_ policy: Any?) throws -> DataRetrievalRule {
+        let members: [String: Any]
+        switch policy {
+        case nil, is NSNull: members = [:]
+        case let object as [String: Any]: members = object
+        default: throw GlacierError.invalid("Policy must be a JSON object holding Rules")
+        }
+        guard let rulesValue = present(members["Rules"]) else { throw GlacierError.missingHeader("Policy.Rules") }
+        guard let rules = rulesValue as? [Any], rules.count == 1 else {
+            throw GlacierError.invalid("Policy.Rules must hold exactly one rule")
+        }
+        guard let rule = rules[0] as? [String: Any] else {
+            throw GlacierError.invalid("The rule in Policy.Rules must be a JSON object with Strategy and, for Strategy BytesPerHour, BytesPerHour")
+        }
+        guard let strategyValue = present(rule["Strategy"]) else { throw GlacierError.missingHeader("Strategy") }
+        guard let strategy = strategyValue as? String else {
+            throw GlacierError.invalid("Strategy must be a string: BytesPerHour, FreeTier or None")
+        }
+        let bytesValue = present(rule["BytesPerHour"])
+        switch strategy {
+        case "BytesPerHour":
+            guard let bytesValue else {
+                throw GlacierError(.missingParameterValue, "Required parameter BytesPerHour is missing: it is required when Strategy is BytesPerHour")
+            }
+            guard let bytes = jsonInt64(bytesValue), bytes >= 1 else {
+                throw GlacierError.invalid(
+                    "BytesPerHour must be an integer from 1 to 2^63-1 (9223372036854775807), written without fraction or exponent; got \(String(describing: bytesValue).prefix(40))")
+            }
+            return DataRetrievalRule(strategy: strategy, bytesPerHour: bytes)
+        case "FreeTier", "None":
+            guard bytesValue == nil else {
+                throw GlacierError.invalid("BytesPerHour may be set only when Strategy is BytesPerHour")
+            }
+            return DataRetrievalRule(strategy: strategy)
+        default:
+            throw GlacierError.invalid("Invalid Strategy '\(strategy.prefix(40))': Strategy must be BytesPerHour, FreeTier or None")
+        }
+    }
+
+    /// A JSON member's value, nil when absent or JSON null.
+    private static func present(_ value: Any?) -> Any? {
+        value is NSNull ? nil : value
+    }
+
+    /// The exact value of a JSON integer literal that fits in Int64, else nil. Foundation's
+    /// JSONSerialization reads such a literal straight into a signed integer NSNumber; a
+    /// fraction or exponent (1.0, 1e3) gives a Double, digits beyond Int64 an unsigned or
+    /// decimal number, `true` and `false` a boolean: none of those is taken, so no value goes
+    /// through a Double (which cannot hold every integer above 2^53, and once refused
+    /// everything from about 9.2e18 up to 2^63-1).
+    static func jsonInt64(_ value: Any) -> Int64? {
+        guard let number = value as? NSNumber, !(number is NSDecimalNumber) else { return nil }
+        switch String(cString: number.objCType) {
+        case "s", "i", "l", "q", "S", "I": return number.int64Value
+        case "L", "Q": return number.uint64Value <= UInt64(Int64.max) ? Int64(number.uint64Value) : nil
+        default: return nil  // "c": a boolean; "f", "d": floating point
+        }
     }
 
     /// A list request's `limit`: a positive integer; values above `max` are lowered to `max`.

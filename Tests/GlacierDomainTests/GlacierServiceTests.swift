@@ -592,3 +592,31 @@ struct FailingBody: AsyncSequence {
         #expect(dir.incoming.isEmpty)
     }
 }
+
+@Suite struct VaultConfigurationServiceTests {
+    func json(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+    @Test func dataRetrievalPolicyKeepsBytesPerHourExact() async throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let service = try await makeService(dir)
+        #expect(JSONWriter.write(try await service.getDataRetrievalPolicy(caller)) == #"{"Rules":[{"Strategy":"None"}]}"#)
+        for bytes in ["9223372036854775807", "9223372036854775806", "9200000000000000001"] {
+            try await service.setDataRetrievalPolicy(caller, body: json(#"{"Policy":{"Rules":[{"Strategy":"BytesPerHour","BytesPerHour":"# + bytes + "}]}}"))
+            #expect(JSONWriter.write(try await service.getDataRetrievalPolicy(caller))
+                == #"{"Rules":[{"BytesPerHour":"# + bytes + #","Strategy":"BytesPerHour"}]}"#)
+        }
+        // A refused policy leaves the stored one alone.
+        await expectGlacierError(.invalidParameterValue, "2^63-1") {
+            try await service.setDataRetrievalPolicy(caller, body: json(#"{"Policy":{"Rules":[{"Strategy":"BytesPerHour","BytesPerHour":9223372036854775808}]}}"#))
+        }
+        await expectGlacierError(.missingParameterValue, "BytesPerHour") {
+            try await service.setDataRetrievalPolicy(caller, body: json(#"{"Policy":{"Rules":[{"Strategy":"BytesPerHour"}]}}"#))
+        }
+        await expectGlacierError(.missingParameterValue, "Policy.Rules") {
+            try await service.setDataRetrievalPolicy(caller, body: json(#"{"Policy":{}}"#))
+        }
+        #expect(JSONWriter.write(try await service.getDataRetrievalPolicy(caller))
+            == #"{"Rules":[{"BytesPerHour":9200000000000000001,"Strategy":"BytesPerHour"}]}"#)
+    }
+}

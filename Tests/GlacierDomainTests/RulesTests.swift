@@ -205,6 +205,84 @@ import Testing
     }
 }
 
+// MARK: Data retrieval policy
+
+@Suite struct DataRetrievalPolicyRuleTests {
+    /// The `Policy` member of a SetDataRetrievalPolicy body, parsed as the service parses it.
+    static func policy(_ json: String) throws -> Any? {
+        try JSONInput.object(Array(json.utf8), what: "SetDataRetrievalPolicy")["Policy"]
+    }
+
+    static func rule(_ bytesPerHour: String) throws -> Any? {
+        try policy(#"{"Policy":{"Rules":[{"Strategy":"BytesPerHour","BytesPerHour":"# + bytesPerHour + "}]}}")
+    }
+
+    @Test(arguments: [
+        ("1", Int64(1)), ("1048576", 1_048_576), ("9007199254740993", 9_007_199_254_740_993),
+        ("9200000000000000000", 9_200_000_000_000_000_000), ("9223372036854775806", Int64.max - 1),
+        ("9223372036854775807", Int64.max),
+    ])
+    func bytesPerHourIsReadExactly(_ text: String, _ expected: Int64) throws {
+        let rule = try Rules.checkDataRetrievalPolicy(try Self.rule(text))
+        #expect(rule == Rules.DataRetrievalRule(strategy: "BytesPerHour", bytesPerHour: expected))
+    }
+
+    @Test(arguments: [
+        "0", "-1", "9223372036854775808", "18446744073709551615", "18446744073709551616", "1e30",
+        "1.5", "1.0", "1e3", "true", "false", #""5""#, "[5]", "{}",
+    ])
+    func bytesPerHourOutOfRangeOrNotAnIntegerIsInvalid(_ text: String) async throws {
+        let policy = try Self.rule(text)
+        await expectGlacierError(.invalidParameterValue, "BytesPerHour must be an integer from 1 to 2^63-1 (9223372036854775807)") {
+            try Rules.checkDataRetrievalPolicy(policy)
+        }
+    }
+
+    @Test(arguments: [
+        (#"{}"#, "Policy.Rules"),
+        (#"{"Policy":null}"#, "Policy.Rules"),
+        (#"{"Policy":{}}"#, "Policy.Rules"),
+        (#"{"Policy":{"Rules":null}}"#, "Policy.Rules"),
+        (#"{"Policy":{"Rules":[{}]}}"#, "Strategy"),
+        (#"{"Policy":{"Rules":[{"BytesPerHour":1048576}]}}"#, "Strategy"),
+        (#"{"Policy":{"Rules":[{"Strategy":null,"BytesPerHour":1048576}]}}"#, "Strategy"),
+        (#"{"Policy":{"Rules":[{"Strategy":"BytesPerHour"}]}}"#, "BytesPerHour"),
+        (#"{"Policy":{"Rules":[{"Strategy":"BytesPerHour","BytesPerHour":null}]}}"#, "BytesPerHour"),
+    ])
+    func missingRequiredMemberIsMissingParameterValue(_ json: String, _ member: String) async throws {
+        let policy = try Self.policy(json)
+        let error = await expectGlacierError(.missingParameterValue, member) { try Rules.checkDataRetrievalPolicy(policy) }
+        #expect(error?.message.contains("missing") == true)
+    }
+
+    @Test func bytesPerHourIsRequiredOnlyForItsStrategy() async throws {
+        let error = await expectGlacierError(.missingParameterValue) {
+            try Rules.checkDataRetrievalPolicy(try Self.policy(#"{"Policy":{"Rules":[{"Strategy":"BytesPerHour"}]}}"#))
+        }
+        #expect(error?.message == "Required parameter BytesPerHour is missing: it is required when Strategy is BytesPerHour")
+        #expect(try Rules.checkDataRetrievalPolicy(try Self.policy(#"{"Policy":{"Rules":[{"Strategy":"FreeTier"}]}}"#))
+            == Rules.DataRetrievalRule(strategy: "FreeTier"))
+        #expect(try Rules.checkDataRetrievalPolicy(try Self.policy(#"{"Policy":{"Rules":[{"Strategy":"None","BytesPerHour":null}]}}"#))
+            == Rules.DataRetrievalRule(strategy: "None"))
+    }
+
+    @Test(arguments: [
+        (#"{"Policy":{"Rules":[]}}"#, "exactly one rule"),
+        (#"{"Policy":{"Rules":[{"Strategy":"None"},{"Strategy":"FreeTier"}]}}"#, "exactly one rule"),
+        (#"{"Policy":{"Rules":{"Strategy":"None"}}}"#, "exactly one rule"),
+        (#"{"Policy":{"Rules":["None"]}}"#, "must be a JSON object"),
+        (#"{"Policy":"None"}"#, "Policy must be a JSON object"),
+        (#"{"Policy":{"Rules":[{"Strategy":"Foo"}]}}"#, "Strategy must be BytesPerHour, FreeTier or None"),
+        (#"{"Policy":{"Rules":[{"Strategy":7}]}}"#, "Strategy must be a string"),
+        (#"{"Policy":{"Rules":[{"Strategy":"FreeTier","BytesPerHour":1}]}}"#, "only when Strategy is BytesPerHour"),
+        (#"{"Policy":{"Rules":[{"Strategy":"None","BytesPerHour":1}]}}"#, "only when Strategy is BytesPerHour"),
+    ])
+    func malformedPolicyIsInvalid(_ json: String, _ rule: String) async throws {
+        let policy = try Self.policy(json)
+        await expectGlacierError(.invalidParameterValue, rule) { try Rules.checkDataRetrievalPolicy(policy) }
+    }
+}
+
 // MARK: Timestamp
 
 @Suite struct TimestampTests {

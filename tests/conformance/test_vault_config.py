@@ -376,12 +376,11 @@ def test_data_retrieval_policy_set_get(own_account, rule):
 
 
 @pytest.mark.parametrize("rules", [
-    [{"Strategy": "BytesPerHour"}],
     [{"Strategy": "FreeTier", "BytesPerHour": MIB}],
     [{"Strategy": "None", "BytesPerHour": MIB}],
     [{"Strategy": "Foo"}],
-    [{"BytesPerHour": MIB}],
     [{"Strategy": "BytesPerHour", "BytesPerHour": 0}],
+    [{"Strategy": "BytesPerHour", "BytesPerHour": 2 ** 63}],
     [],
     [{"Strategy": "None"}, {"Strategy": "FreeTier"}],
 ])
@@ -389,6 +388,41 @@ def test_data_retrieval_policy_invalid_400(own_account, rules):
     with expect_error("InvalidParameterValueException", 400):
         own_account.set_data_retrieval_policy(accountId="-", Policy={"Rules": rules})
     assert own_account.get_data_retrieval_policy(accountId="-")["Policy"] == {"Rules": [{"Strategy": "None"}]}
+
+
+@pytest.mark.parametrize("policy", [
+    {},
+    {"Rules": [{}]},
+    {"Rules": [{"BytesPerHour": MIB}]},
+    {"Rules": [{"Strategy": "BytesPerHour"}]},
+], ids=["no-rules", "no-strategy", "bytes-but-no-strategy", "no-bytes-per-hour"])
+def test_data_retrieval_policy_missing_member_400(own_account, policy):
+    """Rules and Strategy are "Required: Yes"; BytesPerHour "Required: Yes, if the Strategy
+    field is set to BytesPerHour" (api-SetDataRetrievalPolicy)."""
+    with expect_error("MissingParameterValueException", 400) as ei:
+        own_account.set_data_retrieval_policy(accountId="-", Policy=policy)
+    assert "missing" in ei.value.response["Error"]["Message"]
+    assert own_account.get_data_retrieval_policy(accountId="-")["Policy"] == {"Rules": [{"Strategy": "None"}]}
+
+
+@pytest.mark.parametrize("bytes_per_hour", [1, 9_200_000_000_000_000_000, 2 ** 63 - 2, 2 ** 63 - 1])
+def test_data_retrieval_policy_bytes_per_hour_exact_up_to_2_63_minus_1(own_account, bytes_per_hour):
+    """BytesPerHour: "Minimum integer value of 1. Maximum integer value of 2^63 - 1 inclusive";
+    read as an exact 64-bit integer (through a Double, values from about 9.2e18 were refused
+    and 2^63 - 2 would not survive)."""
+    rule = {"Strategy": "BytesPerHour", "BytesPerHour": bytes_per_hour}
+    own_account.set_data_retrieval_policy(accountId="-", Policy={"Rules": [rule]})
+    assert own_account.get_data_retrieval_policy(accountId="-")["Policy"] == {"Rules": [rule]}
+
+
+@pytest.mark.parametrize("value", ["1.5", "1.0", "1e3", "true", '"1048576"', "18446744073709551616", "-1"])
+def test_data_retrieval_policy_bytes_per_hour_must_be_an_integer(endpoint, value):
+    """Only a JSON integer literal is an "integer value": a fraction, an exponent, a boolean or a
+    string is refused (raw requests: boto3 would not send these)."""
+    body = '{"Policy": {"Rules": [{"Strategy": "BytesPerHour", "BytesPerHour": %s}]}}' % value
+    r = raw(endpoint, "PUT", "/-/policies/data-retrieval", data=body.encode())
+    msg = assert_raw_error(r, "InvalidParameterValueException", 400)["message"]
+    assert "BytesPerHour must be an integer from 1 to 2^63-1" in msg, msg
 
 
 def test_data_retrieval_policy_enforced(own_account, vault_name):
