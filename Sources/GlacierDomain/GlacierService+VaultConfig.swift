@@ -314,8 +314,10 @@ extension GlacierService {
         try await store.updateAccountSetting(accountID: caller.accountID, region: caller.region, kind: SettingKind.retrievalPolicy) { _ in .set(text) }
     }
 
-    /// With a BytesPerHour policy, a retrieval that would take the last hour's retrieved
-    /// bytes over the budget is refused (PolicyEnforcedException).
+    /// With a BytesPerHour policy, a Standard retrieval that would take the last hour's
+    /// Standard retrieved bytes over the budget is refused (PolicyEnforcedException). Expedited
+    /// and Bulk retrievals are neither checked nor counted: "A data retrieval policy applies
+    /// only to Standard retrievals" (InitiateJob calls this for Standard ones only).
     func enforceRetrievalPolicy(_ caller: Caller, bytes: Int64, now: Milliseconds) async throws {
         guard let text = try await store.accountSetting(accountID: caller.accountID, region: caller.region, kind: SettingKind.retrievalPolicy),
             let rules = JSONInput.parse(text) as? [[String: Any]],

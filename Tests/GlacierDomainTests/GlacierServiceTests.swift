@@ -619,4 +619,30 @@ struct FailingBody: AsyncSequence {
         #expect(JSONWriter.write(try await service.getDataRetrievalPolicy(caller))
             == #"{"Rules":[{"BytesPerHour":9200000000000000001,"Strategy":"BytesPerHour"}]}"#)
     }
+
+    @Test func dataRetrievalPolicyGovernsOnlyStandardRetrievals() async throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let service = try await makeService(dir)
+        _ = try await service.createVault(caller, name: "v")
+        let data = bytes(2 * mib, seed: 9)
+        let headers = GlacierService.ArchiveHeaders(
+            description: nil, treeHash: TreeHash.of(data).hex, contentSHA256: SHA256Hasher.hash(data).hex, contentLength: Int64(data.count))
+        let archive = try await service.uploadArchive(caller, vaultName: "v", headers: headers, body: body(data)).archive
+        try await service.setDataRetrievalPolicy(caller, body: json(#"{"Policy":{"Rules":[{"Strategy":"BytesPerHour","BytesPerHour":1048576}]}}"#))
+        func retrieve(_ tier: String?, range: String? = nil) async throws -> String {
+            var members = [#""Type":"archive-retrieval""#, #""ArchiveId":""# + archive.id + #"""#]
+            if let tier { members.append(#""Tier":""# + tier + #"""#) }
+            if let range { members.append(#""RetrievalByteRange":""# + range + #"""#) }
+            return try await service.initiateJob(caller, vaultName: "v", body: json("{" + members.joined(separator: ",") + "}")).jobID
+        }
+        for tier in ["Standard", nil] as [String?] {
+            await expectGlacierError(.policyEnforced, "1048576 bytes per hour") { try await retrieve(tier) }
+        }
+        // Expedited and Bulk: not refused, and their 8 MiB do not count toward the budget.
+        for tier in ["Expedited", "Bulk", "Expedited", "Bulk"] { _ = try await retrieve(tier) }
+        _ = try await retrieve("Standard", range: "0-1048575")
+        await expectGlacierError(.policyEnforced) { try await retrieve("Standard", range: "1048576-2097151") }
+        _ = try await retrieve("Bulk")
+    }
 }

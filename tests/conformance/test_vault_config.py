@@ -449,6 +449,30 @@ def test_data_retrieval_policy_enforced(own_account, vault_name):
     retrieval_job(c, vault, archive_id)
 
 
+@pytest.mark.parametrize("tier", ["Expedited", "Bulk"])
+def test_data_retrieval_policy_governs_only_standard_retrievals(own_account, vault_name, tier):
+    """"A data retrieval policy applies only to Standard retrievals" (data-retrieval-policy):
+    Expedited and Bulk retrievals are not refused by it, and their bytes do not use up the
+    hourly budget of Standard retrievals."""
+    c = own_account
+    vault = vault_name()
+    c.create_vault(accountId="-", vaultName=vault)
+    archive_id = create_archive(c, vault, blob("tiers", 2 * MIB))["archiveId"]
+    c.set_data_retrieval_policy(accountId="-", Policy={"Rules": [{"Strategy": "BytesPerHour", "BytesPerHour": MIB}]})
+    with expect_error("PolicyEnforcedException", 400):
+        retrieval_job(c, vault, archive_id, Tier="Standard")
+    with expect_error("PolicyEnforcedException", 400):
+        retrieval_job(c, vault, archive_id)  # no Tier: Standard
+    for _ in range(2):
+        job_id = retrieval_job(c, vault, archive_id, Tier=tier)
+        assert describe(c, vault, job_id)["Tier"] == tier
+    # the whole budget is still there for a Standard retrieval, and then it is spent
+    retrieval_job(c, vault, archive_id, Tier="Standard", RetrievalByteRange=f"0-{MIB - 1}")
+    with expect_error("PolicyEnforcedException", 400):
+        retrieval_job(c, vault, archive_id, Tier="Standard", RetrievalByteRange=f"{MIB}-{2 * MIB - 1}")
+    retrieval_job(c, vault, archive_id, Tier=tier)
+
+
 def test_data_retrieval_policy_is_per_account(own_account, glacier):
     own_account.set_data_retrieval_policy(accountId="-", Policy={"Rules": [{"Strategy": "FreeTier"}]})
     other = make_client(glacier.meta.endpoint_url, access_key=random_account())
