@@ -25,22 +25,15 @@ extension GlacierService {
 
     // MARK: Tags
 
+    /// At most 50 tags per vault (a request that would exceed it: LimitExceededException).
     public static let maxTags = 50
 
-    /// AddTagsToVault: keys 1–128 characters, values 0–256, no `aws:` prefix; at most 50 tags.
+    /// AddTagsToVault: 1 to 10 tags per request (`Rules.checkTags`: lengths, characters, no
+    /// `aws:` prefix), merged into the vault's tags; at most 50 tags per vault.
     public func addTags(_ caller: Caller, vaultName: String, body: [UInt8]) async throws {
         let vault = try vaultRef(caller, vaultName)
         let object = try JSONInput.object(body, what: "AddTagsToVault")
-        guard let tags = object["Tags"] as? [String: Any] else { throw GlacierError.missingHeader("Tags") }
-        var new: [String: String] = [:]
-        for (key, value) in tags {
-            guard let value = value as? String else { throw GlacierError.invalid("Tag \(key.prefix(128)) must have a string value") }
-            guard (1...128).contains(key.count) else { throw GlacierError.invalid("Tag keys must be 1 to 128 characters long") }
-            guard value.count <= 256 else { throw GlacierError.invalid("Tag values must be at most 256 characters long (key \(key))") }
-            guard !key.lowercased().hasPrefix("aws:") else { throw GlacierError.invalid("Tag keys may not start with the reserved prefix aws:") }
-            new[key] = value
-        }
-        let add = new
+        let add = try Rules.checkTags(object["Tags"])
         try await updateVault(vault, SettingKind.tags) { current in
             var merged = (current.flatMap(JSONInput.parse) as? [String: String]) ?? [:]
             merged.merge(add) { _, b in b }
@@ -51,11 +44,12 @@ extension GlacierService {
         }
     }
 
+    /// RemoveTagsFromVault: 1 to 10 keys per request (`Rules.checkTagKeys`); keys the vault
+    /// does not have are ignored.
     public func removeTags(_ caller: Caller, vaultName: String, body: [UInt8]) async throws {
         let vault = try vaultRef(caller, vaultName)
         let object = try JSONInput.object(body, what: "RemoveTagsFromVault")
-        guard let keys = object["TagKeys"] as? [Any] else { throw GlacierError.missingHeader("TagKeys") }
-        let remove = Set(keys.compactMap { $0 as? String })
+        let remove = Set(try Rules.checkTagKeys(object["TagKeys"]))
         try await updateVault(vault, SettingKind.tags) { current in
             var tags = (current.flatMap(JSONInput.parse) as? [String: String]) ?? [:]
             for key in remove { tags[key] = nil }

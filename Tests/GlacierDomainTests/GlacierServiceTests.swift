@@ -645,4 +645,42 @@ struct FailingBody: AsyncSequence {
         await expectGlacierError(.policyEnforced) { try await retrieve("Standard", range: "1048576-2097151") }
         _ = try await retrieve("Bulk")
     }
+
+    @Test func tagsTenPerRequestFiftyPerVault() async throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let service = try await makeService(dir)
+        _ = try await service.createVault(caller, name: "v")
+        func tagsBody(_ range: Range<Int>, value: String = "v") -> [UInt8] {
+            json(#"{"Tags":{"# + range.map { #""key\#($0)":""# + value + #"""# }.joined(separator: ",") + "}}")
+        }
+        await expectGlacierError(.invalidParameterValue, "at most 10 tags per AddTagsToVault request") {
+            try await service.addTags(caller, vaultName: "v", body: tagsBody(0..<11))
+        }
+        #expect(try await service.listTags(caller, vaultName: "v").isEmpty)
+        for start in stride(from: 0, to: 45, by: 9) { try await service.addTags(caller, vaultName: "v", body: tagsBody(start..<start + 9)) }
+        #expect(try await service.listTags(caller, vaultName: "v").count == 45)
+        // Six new tags would make 51: refused whole.
+        await expectGlacierError(.limitExceeded, "at most 50 tags") {
+            try await service.addTags(caller, vaultName: "v", body: tagsBody(45..<51))
+        }
+        #expect(try await service.listTags(caller, vaultName: "v").count == 45)
+        try await service.addTags(caller, vaultName: "v", body: tagsBody(45..<50))
+        // Replacing values adds no tag.
+        try await service.addTags(caller, vaultName: "v", body: tagsBody(0..<10, value: "w"))
+        let tags = try await service.listTags(caller, vaultName: "v")
+        #expect(tags.count == 50)
+        #expect(tags.filter { $0.1 == "w" }.count == 10)
+
+        let elevenKeys = json(#"{"TagKeys":["# + (0..<11).map { #""key\#($0)""# }.joined(separator: ",") + "]}")
+        await expectGlacierError(.invalidParameterValue, "at most 10 keys per RemoveTagsFromVault request") {
+            try await service.removeTags(caller, vaultName: "v", body: elevenKeys)
+        }
+        await expectGlacierError(.invalidParameterValue, "at least 1 key") {
+            try await service.removeTags(caller, vaultName: "v", body: json(#"{"TagKeys":[]}"#))
+        }
+        #expect(try await service.listTags(caller, vaultName: "v").count == 50)
+        try await service.removeTags(caller, vaultName: "v", body: json(#"{"TagKeys":["key0","key1","not-there"]}"#))
+        #expect(try await service.listTags(caller, vaultName: "v").count == 48)
+    }
 }

@@ -53,39 +53,95 @@ def test_tags_are_per_vault(glacier, vault, vault_name):
     assert tags_of(glacier, other) == {}
 
 
+def add_in_batches(client, vault, tags: dict, size: int = 10):
+    """AddTagsToVault takes at most 10 tags per request."""
+    items = list(tags.items())
+    for i in range(0, len(items), size):
+        client.add_tags_to_vault(accountId="-", vaultName=vault, Tags=dict(items[i:i + size]))
+
+
 def test_fifty_tags_ok_fifty_first_limit_exceeded(glacier, vault):
     fifty = {f"key{i:02d}": f"value{i}" for i in range(50)}
-    glacier.add_tags_to_vault(accountId="-", vaultName=vault, Tags=fifty)
+    add_in_batches(glacier, vault, fifty)
     assert tags_of(glacier, vault) == fifty
     with expect_error("LimitExceededException", 400):
         glacier.add_tags_to_vault(accountId="-", vaultName=vault, Tags={"key50": "one too many"})
     assert tags_of(glacier, vault) == fifty
-    # overwriting an existing key does not add a tag
-    glacier.add_tags_to_vault(accountId="-", vaultName=vault, Tags={"key00": "changed"})
-    assert tags_of(glacier, vault) == {**fifty, "key00": "changed"}
+    # overwriting existing keys does not add a tag
+    glacier.add_tags_to_vault(accountId="-", vaultName=vault, Tags={f"key{i:02d}": "changed" for i in range(10)})
+    assert tags_of(glacier, vault) == {**fifty, **{f"key{i:02d}": "changed" for i in range(10)}}
 
 
-def test_fifty_one_tags_in_one_request_limit_exceeded(glacier, vault):
-    with expect_error("LimitExceededException", 400):
-        glacier.add_tags_to_vault(accountId="-", vaultName=vault,
-                                  Tags={f"k{i}": "v" for i in range(51)})
-    assert tags_of(glacier, vault) == {}
+def test_request_past_fifty_tags_limit_exceeded_adds_nothing(glacier, vault):
+    forty_five = {f"k{i}": "v" for i in range(45)}
+    add_in_batches(glacier, vault, forty_five, size=9)
+    with expect_error("LimitExceededException", 400) as ei:
+        glacier.add_tags_to_vault(accountId="-", vaultName=vault, Tags={f"new{i}": "v" for i in range(6)})
+    assert "at most 50 tags" in ei.value.response["Error"]["Message"]
+    assert tags_of(glacier, vault) == forty_five
+
+
+def test_ten_tags_per_add_request(glacier, vault):
+    """Add Tags To Vault: "Tags ... Length constraints: Minimum length of 1. Maximum length 10." """
+    ten = {f"key{i}": "v" for i in range(10)}
+    glacier.add_tags_to_vault(accountId="-", vaultName=vault, Tags=ten)
+    assert tags_of(glacier, vault) == ten
+    with expect_error("InvalidParameterValueException", 400) as ei:
+        glacier.add_tags_to_vault(accountId="-", vaultName=vault, Tags={f"other{i}": "v" for i in range(11)})
+    assert ei.value.response["Error"]["Message"] == (
+        "Tags: at most 10 tags per AddTagsToVault request; this one has 11")
+    with expect_error("InvalidParameterValueException", 400) as ei:
+        glacier.add_tags_to_vault(accountId="-", vaultName=vault, Tags={})
+    assert "at least 1 tag per AddTagsToVault request" in ei.value.response["Error"]["Message"]
+    assert tags_of(glacier, vault) == ten
+
+
+def test_ten_keys_per_remove_request(glacier, vault):
+    """Remove Tags From Vault: "TagKeys ... Minimum of 1 item in the list. Maximum of 10 items
+    in the list." """
+    tags = {f"key{i:02d}": "v" for i in range(12)}
+    add_in_batches(glacier, vault, tags)
+    with expect_error("InvalidParameterValueException", 400) as ei:
+        glacier.remove_tags_from_vault(accountId="-", vaultName=vault, TagKeys=list(tags)[:11])
+    assert ei.value.response["Error"]["Message"] == (
+        "TagKeys: at most 10 keys per RemoveTagsFromVault request; this one has 11")
+    with expect_error("InvalidParameterValueException", 400):
+        glacier.remove_tags_from_vault(accountId="-", vaultName=vault, TagKeys=[])
+    assert tags_of(glacier, vault) == tags
+    glacier.remove_tags_from_vault(accountId="-", vaultName=vault, TagKeys=list(tags)[:10])
+    assert tags_of(glacier, vault) == {"key10": "v", "key11": "v"}
 
 
 @pytest.mark.parametrize("tags", [
     {"k" * 129: "v"},
-    {"key": "v" * 257},
+    {"key": "v" * 256},
     {"aws:reserved": "v"},
     {"": "v"},
-])
+    {"bad*key": "v"},
+    {"tab\tkey": "v"},
+    {"colon:key": "v"},
+    {"key": "50%"},
+    {"key": "new\nline"},
+    {"good": "v", "bad#": "v"},
+], ids=["key-129", "value-256", "aws-prefix", "empty-key", "key-star", "key-tab", "key-colon", "value-percent",
+        "value-newline", "one-bad-of-two"])
 def test_invalid_tags_400(glacier, vault, tags):
+    """Tag Restrictions (tagging): keys 1 to 128 and values 0 to 255 Unicode characters, of
+    "Unicode letters, digits, spaces, and the following special characters: _ . / = + - @";
+    no key may start with the reserved aws:."""
     with expect_error("InvalidParameterValueException", 400):
         glacier.add_tags_to_vault(accountId="-", vaultName=vault, Tags=tags)
     assert tags_of(glacier, vault) == {}
 
 
 def test_tag_length_limits_inclusive(glacier, vault):
-    tags = {"k" * 128: "v" * 256}
+    tags = {"k" * 128: "v" * 255, "ß" * 128: "語" * 255, "blank": ""}
+    glacier.add_tags_to_vault(accountId="-", vaultName=vault, Tags=tags)
+    assert tags_of(glacier, vault) == tags
+
+
+def test_tag_allowed_characters(glacier, vault):
+    tags = {"Owner Name_1.2/3=4+5-6@7": "Größe 42 _./=+-@", "日本語 ٣": "Ελληνικά", "e\u0301te": "Ünïcödé"}
     glacier.add_tags_to_vault(accountId="-", vaultName=vault, Tags=tags)
     assert tags_of(glacier, vault) == tags
 
