@@ -128,7 +128,10 @@ extension GlacierService {
         String(decoding: (try? JSONEncoder().encode(lock)) ?? Data(), as: UTF8.self)
     }
 
-    /// InitiateVaultLock: attaches the policy in state InProgress for 24 hours.
+    /// InitiateVaultLock: attaches the policy in state InProgress for 24 hours. "If this
+    /// operation is called when the vault lock is in the InProgress state, the operation returns
+    /// an AccessDeniedException error"; a Locked vault's lock cannot be replaced either ("After
+    /// a vault lock is in the Locked state, you cannot initiate a new vault lock", no code named).
     public func initiateVaultLock(_ caller: Caller, vaultName: String, body: [UInt8]) async throws -> String {
         let vault = try vaultRef(caller, vaultName)
         let policy = try Self.policyText(body, what: "InitiateVaultLock")
@@ -139,7 +142,9 @@ extension GlacierService {
             case "Locked":
                 throw GlacierError.invalid("Vault \(vault.arn) is already locked; a Locked vault lock cannot be replaced")
             case "InProgress":
-                throw GlacierError.invalid("Vault \(vault.arn) has a vault lock in progress; abort it with AbortVaultLock before initiating another")
+                throw GlacierError(
+                    .accessDenied,
+                    "Vault \(vault.arn) has a vault lock in the InProgress state, so InitiateVaultLock is denied; abort it with AbortVaultLock before initiating another")
             default:
                 return .set(Self.encode(Lock(Policy: policy, State: "InProgress", LockId: lockID, CreationDate: now, ExpirationDate: now + Self.lockValidity)))
             }
@@ -147,7 +152,11 @@ extension GlacierService {
         return lockID
     }
 
-    /// CompleteVaultLock: the lock ID must be the one InitiateVaultLock returned.
+    /// CompleteVaultLock: the lock ID must be the one InitiateVaultLock returned. Idempotent
+    /// once Locked with that ID; "If an invalid lock ID is passed in the request when the vault
+    /// lock is in the Locked state, the operation returns an AccessDeniedException error. If an
+    /// invalid lock ID is passed in the request when the vault lock is in the InProgress state,
+    /// the operation throws an InvalidParameter error."
     public func completeVaultLock(_ caller: Caller, vaultName: String, lockID: String) async throws {
         let vault = try vaultRef(caller, vaultName)
         let now = Timestamp.now()
@@ -155,10 +164,17 @@ extension GlacierService {
             guard var lock = Self.currentLock(current, now: now) else {
                 throw GlacierError.invalid("Vault \(vault.arn) has no vault lock in progress (none was initiated, or it expired after 24 hours)")
             }
+            if lock.State == "Locked" {
+                guard lock.LockId == lockID else {
+                    throw GlacierError(
+                        .accessDenied,
+                        "Lock ID \(lockID.prefix(100)) is not the lock ID that locked \(vault.arn); the vault lock is in the Locked state and cannot be changed")
+                }
+                return .keep
+            }
             guard lock.LockId == lockID else {
                 throw GlacierError.invalid("Lock ID \(lockID.prefix(100)) does not match the vault lock in progress for \(vault.arn)")
             }
-            if lock.State == "Locked" { return .keep }
             lock.State = "Locked"
             lock.ExpirationDate = nil
             return .set(Self.encode(lock))

@@ -683,4 +683,37 @@ struct FailingBody: AsyncSequence {
         try await service.removeTags(caller, vaultName: "v", body: json(#"{"TagKeys":["key0","key1","not-there"]}"#))
         #expect(try await service.listTags(caller, vaultName: "v").count == 48)
     }
+
+    @Test func vaultLockErrorsFollowTheLockState() async throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let service = try await makeService(dir)
+        _ = try await service.createVault(caller, name: "v")
+        let policy = json(#"{"Policy":"{\"Version\":\"2012-10-17\",\"Statement\":[]}"}"#)
+        // No lock: aborting succeeds, completing has nothing to complete.
+        try await service.abortVaultLock(caller, vaultName: "v")
+        await expectGlacierError(.invalidParameterValue, "no vault lock in progress") {
+            try await service.completeVaultLock(caller, vaultName: "v", lockID: "none")
+        }
+        let lockID = try await service.initiateVaultLock(caller, vaultName: "v", body: policy)
+        // InProgress: initiating again is AccessDenied, a wrong lock ID InvalidParameterValue.
+        await expectGlacierError(.accessDenied, "InProgress") {
+            try await service.initiateVaultLock(caller, vaultName: "v", body: policy)
+        }
+        await expectGlacierError(.invalidParameterValue, "does not match the vault lock in progress") {
+            try await service.completeVaultLock(caller, vaultName: "v", lockID: "wrong")
+        }
+        try await service.completeVaultLock(caller, vaultName: "v", lockID: lockID)
+        // Locked: its own ID again succeeds; a wrong one is AccessDenied; abort is AccessDenied;
+        // initiating stays InvalidParameterValue (the docs name no code).
+        try await service.completeVaultLock(caller, vaultName: "v", lockID: lockID)
+        await expectGlacierError(.accessDenied, "Locked") {
+            try await service.completeVaultLock(caller, vaultName: "v", lockID: "wrong")
+        }
+        await expectGlacierError(.accessDenied) { try await service.abortVaultLock(caller, vaultName: "v") }
+        await expectGlacierError(.invalidParameterValue, "already locked") {
+            try await service.initiateVaultLock(caller, vaultName: "v", body: policy)
+        }
+        #expect(JSONWriter.write(try await service.getVaultLock(caller, vaultName: "v")).contains(#""State":"Locked""#))
+    }
 }

@@ -294,8 +294,13 @@ def test_vault_lock_lifecycle(glacier, vault):
     assert_recent(got["CreationDate"])
     assert iso_to_datetime(got["ExpirationDate"]) - iso_to_datetime(got["CreationDate"]) == dt.timedelta(hours=24)
 
-    with expect_error("InvalidParameterValueException", 400):
+    # "If this operation is called when the vault lock is in the InProgress state, the
+    # operation returns an AccessDeniedException error" (InitiateVaultLock)
+    with expect_error("AccessDeniedException", 403) as ei:
         glacier.initiate_vault_lock(accountId="-", vaultName=vault, policy={"Policy": text})
+    assert "InProgress" in ei.value.response["Error"]["Message"]
+    # "If an invalid lock ID is passed in the request when the vault lock is in the InProgress
+    # state, the operation throws an InvalidParameter error" (CompleteVaultLock)
     with expect_error("InvalidParameterValueException", 400):
         glacier.complete_vault_lock(accountId="-", vaultName=vault, lockId="wrong-lock-id")
     assert glacier.get_vault_lock(accountId="-", vaultName=vault)["State"] == "InProgress"
@@ -308,8 +313,17 @@ def test_vault_lock_lifecycle(glacier, vault):
     assert "ExpirationDate" not in got
     assert ISO_RE.match(got["CreationDate"])
 
+    # idempotent with its own lock ID; "If an invalid lock ID is passed in the request when the
+    # vault lock is in the Locked state, the operation returns an AccessDeniedException error"
+    resp = glacier.complete_vault_lock(accountId="-", vaultName=vault, lockId=lock_id)
+    assert resp["ResponseMetadata"]["HTTPStatusCode"] == 204
+    with expect_error("AccessDeniedException", 403) as ei:
+        glacier.complete_vault_lock(accountId="-", vaultName=vault, lockId="wrong-lock-id")
+    assert "Locked" in ei.value.response["Error"]["Message"]
     with expect_error("AccessDeniedException", 403):
         glacier.abort_vault_lock(accountId="-", vaultName=vault)
+    # "After a vault lock is in the Locked state, you cannot initiate a new vault lock" (no code
+    # documented for this one)
     with expect_error("InvalidParameterValueException", 400):
         glacier.initiate_vault_lock(accountId="-", vaultName=vault, policy={"Policy": lock_policy(vault, days="1")})
     got = glacier.get_vault_lock(accountId="-", vaultName=vault)
