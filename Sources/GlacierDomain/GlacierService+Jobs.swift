@@ -27,7 +27,10 @@ extension GlacierService {
                 throw GlacierError(.resourceNotFound, "Archive not found for ID: \(archiveID.prefix(200)) in vault \(vault.arn)")
             }
             let range = try RetrievalRange.parse(try JSONInput.string(params, "RetrievalByteRange"), archiveSize: archive.size)
-            try await enforceRetrievalPolicy(caller, bytes: range.length, now: now)
+            // "A data retrieval policy applies only to Standard retrievals": only their bytes
+            // are checked against the hourly budget, and only theirs are counted toward it.
+            let governed = tier == .standard
+            if governed { try await enforceRetrievalPolicy(caller, bytes: range.length, now: now) }
             let segments = try await store.segments(ofArchive: archive.id)
             doc.Action = JobDocument.archiveRetrieval
             doc.ArchiveId = archive.id
@@ -38,7 +41,9 @@ extension GlacierService {
             doc.archiveDescription = archive.description
             pinned = segments.map { OutputSegment(blobID: $0.blobID, length: $0.length, treeHash: $0.treeHash) }
             doc.SHA256TreeHash = try rangeTreeHash(segments: pinned, start: range.start, length: range.length, total: archive.size, wholeHash: archive.treeHash)
-            try await store.recordRetrieval(accountID: caller.accountID, region: caller.region, at: now, bytes: range.length)
+            if governed {
+                try await store.recordRetrieval(accountID: caller.accountID, region: caller.region, at: now, bytes: range.length)
+            }
         case "inventory-retrieval":
             // "An error occurs if you specify this field for an inventory retrieval job request"
             // (Job Parameters: ArchiveId, RetrievalByteRange).

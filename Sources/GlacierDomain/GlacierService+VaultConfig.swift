@@ -25,22 +25,15 @@ extension GlacierService {
 
     // MARK: Tags
 
+    /// At most 50 tags per vault (a request that would exceed it: LimitExceededException).
     public static let maxTags = 50
 
-    /// AddTagsToVault: keys 1–128 characters, values 0–256, no `aws:` prefix; at most 50 tags.
+    /// AddTagsToVault: 1 to 10 tags per request (`Rules.checkTags`: lengths, characters, no
+    /// `aws:` prefix), merged into the vault's tags; at most 50 tags per vault.
     public func addTags(_ caller: Caller, vaultName: String, body: [UInt8]) async throws {
         let vault = try vaultRef(caller, vaultName)
         let object = try JSONInput.object(body, what: "AddTagsToVault")
-        guard let tags = object["Tags"] as? [String: Any] else { throw GlacierError.missingHeader("Tags") }
-        var new: [String: String] = [:]
-        for (key, value) in tags {
-            guard let value = value as? String else { throw GlacierError.invalid("Tag \(key.prefix(128)) must have a string value") }
-            guard (1...128).contains(key.count) else { throw GlacierError.invalid("Tag keys must be 1 to 128 characters long") }
-            guard value.count <= 256 else { throw GlacierError.invalid("Tag values must be at most 256 characters long (key \(key))") }
-            guard !key.lowercased().hasPrefix("aws:") else { throw GlacierError.invalid("Tag keys may not start with the reserved prefix aws:") }
-            new[key] = value
-        }
-        let add = new
+        let add = try Rules.checkTags(object["Tags"])
         try await updateVault(vault, SettingKind.tags) { current in
             var merged = (current.flatMap(JSONInput.parse) as? [String: String]) ?? [:]
             merged.merge(add) { _, b in b }
@@ -51,11 +44,12 @@ extension GlacierService {
         }
     }
 
+    /// RemoveTagsFromVault: 1 to 10 keys per request (`Rules.checkTagKeys`); keys the vault
+    /// does not have are ignored.
     public func removeTags(_ caller: Caller, vaultName: String, body: [UInt8]) async throws {
         let vault = try vaultRef(caller, vaultName)
         let object = try JSONInput.object(body, what: "RemoveTagsFromVault")
-        guard let keys = object["TagKeys"] as? [Any] else { throw GlacierError.missingHeader("TagKeys") }
-        let remove = Set(keys.compactMap { $0 as? String })
+        let remove = Set(try Rules.checkTagKeys(object["TagKeys"]))
         try await updateVault(vault, SettingKind.tags) { current in
             var tags = (current.flatMap(JSONInput.parse) as? [String: String]) ?? [:]
             for key in remove { tags[key] = nil }
@@ -134,7 +128,10 @@ extension GlacierService {
         String(decoding: (try? JSONEncoder().encode(lock)) ?? Data(), as: UTF8.self)
     }
 
-    /// InitiateVaultLock: attaches the policy in state InProgress for 24 hours.
+    /// InitiateVaultLock: attaches the policy in state InProgress for 24 hours. "If this
+    /// operation is called when the vault lock is in the InProgress state, the operation returns
+    /// an AccessDeniedException error"; a Locked vault's lock cannot be replaced either ("After
+    /// a vault lock is in the Locked state, you cannot initiate a new vault lock", no code named).
     public func initiateVaultLock(_ caller: Caller, vaultName: String, body: [UInt8]) async throws -> String {
         let vault = try vaultRef(caller, vaultName)
         let policy = try Self.policyText(body, what: "InitiateVaultLock")
@@ -145,7 +142,9 @@ extension GlacierService {
             case "Locked":
                 throw GlacierError.invalid("Vault \(vault.arn) is already locked; a Locked vault lock cannot be replaced")
             case "InProgress":
-                throw GlacierError.invalid("Vault \(vault.arn) has a vault lock in progress; abort it with AbortVaultLock before initiating another")
+                throw GlacierError(
+                    .accessDenied,
+                    "Vault \(vault.arn) has a vault lock in the InProgress state, so InitiateVaultLock is denied; abort it with AbortVaultLock before initiating another")
             default:
                 return .set(Self.encode(Lock(Policy: policy, State: "InProgress", LockId: lockID, CreationDate: now, ExpirationDate: now + Self.lockValidity)))
             }
@@ -153,7 +152,11 @@ extension GlacierService {
         return lockID
     }
 
-    /// CompleteVaultLock: the lock ID must be the one InitiateVaultLock returned.
+    /// CompleteVaultLock: the lock ID must be the one InitiateVaultLock returned. Idempotent
+    /// once Locked with that ID; "If an invalid lock ID is passed in the request when the vault
+    /// lock is in the Locked state, the operation returns an AccessDeniedException error. If an
+    /// invalid lock ID is passed in the request when the vault lock is in the InProgress state,
+    /// the operation throws an InvalidParameter error."
     public func completeVaultLock(_ caller: Caller, vaultName: String, lockID: String) async throws {
         let vault = try vaultRef(caller, vaultName)
         let now = Timestamp.now()
@@ -161,10 +164,17 @@ extension GlacierService {
             guard var lock = Self.currentLock(current, now: now) else {
                 throw GlacierError.invalid("Vault \(vault.arn) has no vault lock in progress (none was initiated, or it expired after 24 hours)")
             }
+            if lock.State == "Locked" {
+                guard lock.LockId == lockID else {
+                    throw GlacierError(
+                        .accessDenied,
+                        "Lock ID \(lockID.prefix(100)) is not the lock ID that locked \(vault.arn); the vault lock is in the Locked state and cannot be changed")
+                }
+                return .keep
+            }
             guard lock.LockId == lockID else {
                 throw GlacierError.invalid("Lock ID \(lockID.prefix(100)) does not match the vault lock in progress for \(vault.arn)")
             }
-            if lock.State == "Locked" { return .keep }
             lock.State = "Locked"
             lock.ExpirationDate = nil
             return .set(Self.encode(lock))
@@ -303,36 +313,21 @@ extension GlacierService {
         }))])
     }
 
-    /// SetDataRetrievalPolicy: one rule; Strategy BytesPerHour (with BytesPerHour), FreeTier or None.
+    /// SetDataRetrievalPolicy: one rule; Strategy BytesPerHour (with BytesPerHour), FreeTier or
+    /// None (`Rules.checkDataRetrievalPolicy`).
     public func setDataRetrievalPolicy(_ caller: Caller, body: [UInt8]) async throws {
         let object = try JSONInput.object(body, what: "SetDataRetrievalPolicy")
-        let policy = (object["Policy"] as? [String: Any]) ?? [:]
-        guard let rules = policy["Rules"] as? [Any], rules.count == 1, let rule = rules[0] as? [String: Any] else {
-            throw GlacierError.invalid("Policy.Rules must hold exactly one rule")
-        }
-        let strategy = rule["Strategy"] as? String
-        let bytes = rule["BytesPerHour"] as? NSNumber
-        var stored: [String: Any]
-        switch strategy {
-        case "BytesPerHour":
-            guard let bytes, bytes.int64Value >= 1, CFNumberIsIntegerLike(bytes) else {
-                throw GlacierError.invalid("Strategy BytesPerHour requires BytesPerHour, a positive whole number of bytes")
-            }
-            stored = ["Strategy": "BytesPerHour", "BytesPerHour": bytes.int64Value]
-        case "FreeTier", "None":
-            guard bytes == nil else {
-                throw GlacierError.invalid("BytesPerHour may be set only when Strategy is BytesPerHour")
-            }
-            stored = ["Strategy": strategy!]
-        default:
-            throw GlacierError.invalid("Invalid Strategy '\(strategy ?? "")': Strategy must be BytesPerHour, FreeTier or None")
-        }
+        let rule = try Rules.checkDataRetrievalPolicy(object["Policy"])
+        var stored: [String: Any] = ["Strategy": rule.strategy]
+        if let bytes = rule.bytesPerHour { stored["BytesPerHour"] = bytes }
         let text = JSONInput.text([stored])
         try await store.updateAccountSetting(accountID: caller.accountID, region: caller.region, kind: SettingKind.retrievalPolicy) { _ in .set(text) }
     }
 
-    /// With a BytesPerHour policy, a retrieval that would take the last hour's retrieved
-    /// bytes over the budget is refused (PolicyEnforcedException).
+    /// With a BytesPerHour policy, a Standard retrieval that would take the last hour's
+    /// Standard retrieved bytes over the budget is refused (PolicyEnforcedException). Expedited
+    /// and Bulk retrievals are neither checked nor counted: "A data retrieval policy applies
+    /// only to Standard retrievals" (InitiateJob calls this for Standard ones only).
     func enforceRetrievalPolicy(_ caller: Caller, bytes: Int64, now: Milliseconds) async throws {
         guard let text = try await store.accountSetting(accountID: caller.accountID, region: caller.region, kind: SettingKind.retrievalPolicy),
             let rules = JSONInput.parse(text) as? [[String: Any]],
@@ -396,9 +391,4 @@ extension GlacierService {
         func pad(_ v: Int, _ w: Int) -> String { String(repeating: "0", count: max(0, w - String(v).count)) + String(v) }
         return Timestamp.parseISO8601("\(pad(year, 4))-\(pad(month, 2))-\(pad(d, 2))" + iso.dropFirst(10)) ?? ms
     }
-}
-
-/// True for a JSON number without a fractional part.
-private func CFNumberIsIntegerLike(_ n: NSNumber) -> Bool {
-    n.doubleValue == n.doubleValue.rounded() && n.doubleValue < 9.2e18
 }

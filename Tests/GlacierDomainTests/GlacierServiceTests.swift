@@ -592,3 +592,128 @@ struct FailingBody: AsyncSequence {
         #expect(dir.incoming.isEmpty)
     }
 }
+
+@Suite struct VaultConfigurationServiceTests {
+    func json(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+    @Test func dataRetrievalPolicyKeepsBytesPerHourExact() async throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let service = try await makeService(dir)
+        #expect(JSONWriter.write(try await service.getDataRetrievalPolicy(caller)) == #"{"Rules":[{"Strategy":"None"}]}"#)
+        for bytes in ["9223372036854775807", "9223372036854775806", "9200000000000000001"] {
+            try await service.setDataRetrievalPolicy(caller, body: json(#"{"Policy":{"Rules":[{"Strategy":"BytesPerHour","BytesPerHour":"# + bytes + "}]}}"))
+            #expect(JSONWriter.write(try await service.getDataRetrievalPolicy(caller))
+                == #"{"Rules":[{"BytesPerHour":"# + bytes + #","Strategy":"BytesPerHour"}]}"#)
+        }
+        // A refused policy leaves the stored one alone.
+        await expectGlacierError(.invalidParameterValue, "2^63-1") {
+            try await service.setDataRetrievalPolicy(caller, body: json(#"{"Policy":{"Rules":[{"Strategy":"BytesPerHour","BytesPerHour":9223372036854775808}]}}"#))
+        }
+        await expectGlacierError(.missingParameterValue, "BytesPerHour") {
+            try await service.setDataRetrievalPolicy(caller, body: json(#"{"Policy":{"Rules":[{"Strategy":"BytesPerHour"}]}}"#))
+        }
+        await expectGlacierError(.missingParameterValue, "Policy.Rules") {
+            try await service.setDataRetrievalPolicy(caller, body: json(#"{"Policy":{}}"#))
+        }
+        #expect(JSONWriter.write(try await service.getDataRetrievalPolicy(caller))
+            == #"{"Rules":[{"BytesPerHour":9200000000000000001,"Strategy":"BytesPerHour"}]}"#)
+    }
+
+    @Test func dataRetrievalPolicyGovernsOnlyStandardRetrievals() async throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let service = try await makeService(dir)
+        _ = try await service.createVault(caller, name: "v")
+        let data = bytes(2 * mib, seed: 9)
+        let headers = GlacierService.ArchiveHeaders(
+            description: nil, treeHash: TreeHash.of(data).hex, contentSHA256: SHA256Hasher.hash(data).hex, contentLength: Int64(data.count))
+        let archive = try await service.uploadArchive(caller, vaultName: "v", headers: headers, body: body(data)).archive
+        try await service.setDataRetrievalPolicy(caller, body: json(#"{"Policy":{"Rules":[{"Strategy":"BytesPerHour","BytesPerHour":1048576}]}}"#))
+        func retrieve(_ tier: String?, range: String? = nil) async throws -> String {
+            var members = [#""Type":"archive-retrieval""#, #""ArchiveId":""# + archive.id + #"""#]
+            if let tier { members.append(#""Tier":""# + tier + #"""#) }
+            if let range { members.append(#""RetrievalByteRange":""# + range + #"""#) }
+            return try await service.initiateJob(caller, vaultName: "v", body: json("{" + members.joined(separator: ",") + "}")).jobID
+        }
+        for tier in ["Standard", nil] as [String?] {
+            await expectGlacierError(.policyEnforced, "1048576 bytes per hour") { try await retrieve(tier) }
+        }
+        // Expedited and Bulk: not refused, and their 8 MiB do not count toward the budget.
+        for tier in ["Expedited", "Bulk", "Expedited", "Bulk"] { _ = try await retrieve(tier) }
+        _ = try await retrieve("Standard", range: "0-1048575")
+        await expectGlacierError(.policyEnforced) { try await retrieve("Standard", range: "1048576-2097151") }
+        _ = try await retrieve("Bulk")
+    }
+
+    @Test func tagsTenPerRequestFiftyPerVault() async throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let service = try await makeService(dir)
+        _ = try await service.createVault(caller, name: "v")
+        func tagsBody(_ range: Range<Int>, value: String = "v") -> [UInt8] {
+            json(#"{"Tags":{"# + range.map { #""key\#($0)":""# + value + #"""# }.joined(separator: ",") + "}}")
+        }
+        await expectGlacierError(.invalidParameterValue, "at most 10 tags per AddTagsToVault request") {
+            try await service.addTags(caller, vaultName: "v", body: tagsBody(0..<11))
+        }
+        #expect(try await service.listTags(caller, vaultName: "v").isEmpty)
+        for start in stride(from: 0, to: 45, by: 9) { try await service.addTags(caller, vaultName: "v", body: tagsBody(start..<start + 9)) }
+        #expect(try await service.listTags(caller, vaultName: "v").count == 45)
+        // Six new tags would make 51: refused whole.
+        await expectGlacierError(.limitExceeded, "at most 50 tags") {
+            try await service.addTags(caller, vaultName: "v", body: tagsBody(45..<51))
+        }
+        #expect(try await service.listTags(caller, vaultName: "v").count == 45)
+        try await service.addTags(caller, vaultName: "v", body: tagsBody(45..<50))
+        // Replacing values adds no tag.
+        try await service.addTags(caller, vaultName: "v", body: tagsBody(0..<10, value: "w"))
+        let tags = try await service.listTags(caller, vaultName: "v")
+        #expect(tags.count == 50)
+        #expect(tags.filter { $0.1 == "w" }.count == 10)
+
+        let elevenKeys = json(#"{"TagKeys":["# + (0..<11).map { #""key\#($0)""# }.joined(separator: ",") + "]}")
+        await expectGlacierError(.invalidParameterValue, "at most 10 keys per RemoveTagsFromVault request") {
+            try await service.removeTags(caller, vaultName: "v", body: elevenKeys)
+        }
+        await expectGlacierError(.invalidParameterValue, "at least 1 key") {
+            try await service.removeTags(caller, vaultName: "v", body: json(#"{"TagKeys":[]}"#))
+        }
+        #expect(try await service.listTags(caller, vaultName: "v").count == 50)
+        try await service.removeTags(caller, vaultName: "v", body: json(#"{"TagKeys":["key0","key1","not-there"]}"#))
+        #expect(try await service.listTags(caller, vaultName: "v").count == 48)
+    }
+
+    @Test func vaultLockErrorsFollowTheLockState() async throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let service = try await makeService(dir)
+        _ = try await service.createVault(caller, name: "v")
+        let policy = json(#"{"Policy":"{\"Version\":\"2012-10-17\",\"Statement\":[]}"}"#)
+        // No lock: aborting succeeds, completing has nothing to complete.
+        try await service.abortVaultLock(caller, vaultName: "v")
+        await expectGlacierError(.invalidParameterValue, "no vault lock in progress") {
+            try await service.completeVaultLock(caller, vaultName: "v", lockID: "none")
+        }
+        let lockID = try await service.initiateVaultLock(caller, vaultName: "v", body: policy)
+        // InProgress: initiating again is AccessDenied, a wrong lock ID InvalidParameterValue.
+        await expectGlacierError(.accessDenied, "InProgress") {
+            try await service.initiateVaultLock(caller, vaultName: "v", body: policy)
+        }
+        await expectGlacierError(.invalidParameterValue, "does not match the vault lock in progress") {
+            try await service.completeVaultLock(caller, vaultName: "v", lockID: "wrong")
+        }
+        try await service.completeVaultLock(caller, vaultName: "v", lockID: lockID)
+        // Locked: its own ID again succeeds; a wrong one is AccessDenied; abort is AccessDenied;
+        // initiating stays InvalidParameterValue (the docs name no code).
+        try await service.completeVaultLock(caller, vaultName: "v", lockID: lockID)
+        await expectGlacierError(.accessDenied, "Locked") {
+            try await service.completeVaultLock(caller, vaultName: "v", lockID: "wrong")
+        }
+        await expectGlacierError(.accessDenied) { try await service.abortVaultLock(caller, vaultName: "v") }
+        await expectGlacierError(.invalidParameterValue, "already locked") {
+            try await service.initiateVaultLock(caller, vaultName: "v", body: policy)
+        }
+        #expect(JSONWriter.write(try await service.getVaultLock(caller, vaultName: "v")).contains(#""State":"Locked""#))
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import GlacierDomain
 import Testing
 
@@ -202,6 +203,161 @@ import Testing
         #expect(Rules.maxPartSize == 4_294_967_296)
         #expect(Rules.maxParts == 10_000)
         #expect(Rules.maxDescriptionLength == 1_024)
+    }
+}
+
+// MARK: Tags
+
+@Suite struct TagRulesTests {
+    static func tags(_ count: Int) -> [String: Any] {
+        Dictionary(uniqueKeysWithValues: (0..<count).map { ("key\($0)", "v" as Any) })
+    }
+
+    @Test func oneToTenTagsPerRequest() async throws {
+        #expect(try Rules.checkTags(Self.tags(1)) == ["key0": "v"])
+        #expect(try Rules.checkTags(Self.tags(10)).count == 10)
+        let none = await expectGlacierError(.invalidParameterValue) { try Rules.checkTags(Self.tags(0)) }
+        #expect(none?.message == "Tags: at least 1 tag per AddTagsToVault request; Tags is empty")
+        let eleven = await expectGlacierError(.invalidParameterValue) { try Rules.checkTags(Self.tags(11)) }
+        #expect(eleven?.message == "Tags: at most 10 tags per AddTagsToVault request; this one has 11")
+        #expect(Rules.maxTagsPerRequest == 10)
+    }
+
+    @Test func tagsMissingOrNotAnObject() async {
+        await expectGlacierError(.missingParameterValue, "Tags is missing") { try Rules.checkTags(nil) }
+        await expectGlacierError(.missingParameterValue, "Tags is missing") { try Rules.checkTags(NSNull()) }
+        await expectGlacierError(.invalidParameterValue, "Tags must be a JSON object") { try Rules.checkTags(["a", "b"]) }
+        await expectGlacierError(.invalidParameterValue, "must have a string value") { try Rules.checkTags(["a": 1]) }
+    }
+
+    @Test func keyAndValueLengths() async throws {
+        let longest = [String(repeating: "k", count: 128): String(repeating: "v", count: 255), "blank": ""]
+        #expect(try Rules.checkTags(longest) == longest)
+        // Unicode characters, not bytes: 128 two-byte letters, 255 three-byte ones.
+        let wide = [String(repeating: "ß", count: 128): String(repeating: "語", count: 255)]
+        #expect(try Rules.checkTags(wide) == wide)
+        let longKey = await expectGlacierError(.invalidParameterValue) { try Rules.checkTags([String(repeating: "k", count: 129): "v"]) }
+        #expect(longKey?.message == "Tag keys must be 1 to 128 Unicode characters long; got a key of 129")
+        await expectGlacierError(.invalidParameterValue, "Tag keys must be 1 to 128") { try Rules.checkTags(["": "v"]) }
+        let longValue = await expectGlacierError(.invalidParameterValue) { try Rules.checkTags(["k": String(repeating: "v", count: 256)]) }
+        #expect(longValue?.message == "Tag values must be 0 to 255 Unicode characters long; the value of tag k has 256")
+        await expectGlacierError(.invalidParameterValue, "reserved prefix aws:") { try Rules.checkTags(["AWS:owner": "v"]) }
+    }
+
+    @Test(arguments: [
+        "Owner Name_1.2/3=4+5-6@7", "Größe", "Ünïcödé", "e\u{301}te", "日本語", "Ελληνικά", "٣", "a\u{3000}b", "CamelCase",
+    ])
+    func allowedCharacters(_ text: String) throws {
+        #expect(try Rules.checkTags([text: text]) == [text: text])
+    }
+
+    @Test(arguments: [
+        ("bad*key", "'*'"), ("hash#tag", "'#'"), ("bang!", "'!'"), ("a<b", "'<'"), ("50%", "'%'"), ("semi;colon", "';'"),
+        ("co:lon", "':'"), ("tab\tkey", "U+0009"), ("new\nline", "U+000A"), ("emoji😀", "'😀'"), ("½", "'½'"),
+        ("zero\u{200B}width", "U+200B"),
+    ])
+    func refusedCharacters(_ text: String, _ shown: String) async {
+        let key = await expectGlacierError(.invalidParameterValue) { try Rules.checkTags([text: "v"]) }
+        #expect(key?.message == "Tag key '\(text)' contains \(shown): tag keys may contain only Unicode letters, digits, spaces and _ . / = + - @")
+        let value = await expectGlacierError(.invalidParameterValue) { try Rules.checkTags(["k": text]) }
+        #expect(value?.message == "The value of tag k contains \(shown): tag values may contain only Unicode letters, digits, spaces and _ . / = + - @")
+    }
+
+    @Test func errorsAreCheckedInKeyOrder() async {
+        let error = await expectGlacierError(.invalidParameterValue) { try Rules.checkTags(["b*": "v", "a!": "v", "c": "%"]) }
+        #expect(error?.message.hasPrefix("Tag key 'a!'") == true)
+    }
+
+    @Test func oneToTenTagKeysPerRequest() async throws {
+        #expect(try Rules.checkTagKeys(["a"]) == ["a"])
+        let ten = (0..<10).map { "k\($0)" }
+        #expect(try Rules.checkTagKeys(ten) == ten)
+        let none = await expectGlacierError(.invalidParameterValue) { try Rules.checkTagKeys([] as [Any]) }
+        #expect(none?.message == "TagKeys: at least 1 key per RemoveTagsFromVault request; TagKeys is empty")
+        let eleven = await expectGlacierError(.invalidParameterValue) { try Rules.checkTagKeys(ten + ["k10"]) }
+        #expect(eleven?.message == "TagKeys: at most 10 keys per RemoveTagsFromVault request; this one has 11")
+        await expectGlacierError(.missingParameterValue, "TagKeys is missing") { try Rules.checkTagKeys(nil) }
+        await expectGlacierError(.missingParameterValue, "TagKeys is missing") { try Rules.checkTagKeys(NSNull()) }
+        await expectGlacierError(.invalidParameterValue, "TagKeys must be a JSON list") { try Rules.checkTagKeys("k") }
+        await expectGlacierError(.invalidParameterValue, "only strings") { try Rules.checkTagKeys(["k", 1] as [Any]) }
+    }
+}
+
+// MARK: Data retrieval policy
+
+@Suite struct DataRetrievalPolicyRuleTests {
+    /// The `Policy` member of a SetDataRetrievalPolicy body, parsed as the service parses it.
+    static func policy(_ json: String) throws -> Any? {
+        try JSONInput.object(Array(json.utf8), what: "SetDataRetrievalPolicy")["Policy"]
+    }
+
+    static func rule(_ bytesPerHour: String) throws -> Any? {
+        try policy(#"{"Policy":{"Rules":[{"Strategy":"BytesPerHour","BytesPerHour":"# + bytesPerHour + "}]}}")
+    }
+
+    @Test(arguments: [
+        ("1", Int64(1)), ("1048576", 1_048_576), ("9007199254740993", 9_007_199_254_740_993),
+        ("9200000000000000000", 9_200_000_000_000_000_000), ("9223372036854775806", Int64.max - 1),
+        ("9223372036854775807", Int64.max),
+    ])
+    func bytesPerHourIsReadExactly(_ text: String, _ expected: Int64) throws {
+        let rule = try Rules.checkDataRetrievalPolicy(try Self.rule(text))
+        #expect(rule == Rules.DataRetrievalRule(strategy: "BytesPerHour", bytesPerHour: expected))
+    }
+
+    @Test(arguments: [
+        "0", "-1", "9223372036854775808", "18446744073709551615", "18446744073709551616", "1e30",
+        "1.5", "1.0", "1e3", "true", "false", #""5""#, "[5]", "{}",
+    ])
+    func bytesPerHourOutOfRangeOrNotAnIntegerIsInvalid(_ text: String) async throws {
+        let policy = try Self.rule(text)
+        await expectGlacierError(.invalidParameterValue, "BytesPerHour must be an integer from 1 to 2^63-1 (9223372036854775807)") {
+            try Rules.checkDataRetrievalPolicy(policy)
+        }
+    }
+
+    @Test(arguments: [
+        (#"{}"#, "Policy.Rules"),
+        (#"{"Policy":null}"#, "Policy.Rules"),
+        (#"{"Policy":{}}"#, "Policy.Rules"),
+        (#"{"Policy":{"Rules":null}}"#, "Policy.Rules"),
+        (#"{"Policy":{"Rules":[{}]}}"#, "Strategy"),
+        (#"{"Policy":{"Rules":[{"BytesPerHour":1048576}]}}"#, "Strategy"),
+        (#"{"Policy":{"Rules":[{"Strategy":null,"BytesPerHour":1048576}]}}"#, "Strategy"),
+        (#"{"Policy":{"Rules":[{"Strategy":"BytesPerHour"}]}}"#, "BytesPerHour"),
+        (#"{"Policy":{"Rules":[{"Strategy":"BytesPerHour","BytesPerHour":null}]}}"#, "BytesPerHour"),
+    ])
+    func missingRequiredMemberIsMissingParameterValue(_ json: String, _ member: String) async throws {
+        let policy = try Self.policy(json)
+        let error = await expectGlacierError(.missingParameterValue, member) { try Rules.checkDataRetrievalPolicy(policy) }
+        #expect(error?.message.contains("missing") == true)
+    }
+
+    @Test func bytesPerHourIsRequiredOnlyForItsStrategy() async throws {
+        let error = await expectGlacierError(.missingParameterValue) {
+            try Rules.checkDataRetrievalPolicy(try Self.policy(#"{"Policy":{"Rules":[{"Strategy":"BytesPerHour"}]}}"#))
+        }
+        #expect(error?.message == "Required parameter BytesPerHour is missing: it is required when Strategy is BytesPerHour")
+        #expect(try Rules.checkDataRetrievalPolicy(try Self.policy(#"{"Policy":{"Rules":[{"Strategy":"FreeTier"}]}}"#))
+            == Rules.DataRetrievalRule(strategy: "FreeTier"))
+        #expect(try Rules.checkDataRetrievalPolicy(try Self.policy(#"{"Policy":{"Rules":[{"Strategy":"None","BytesPerHour":null}]}}"#))
+            == Rules.DataRetrievalRule(strategy: "None"))
+    }
+
+    @Test(arguments: [
+        (#"{"Policy":{"Rules":[]}}"#, "exactly one rule"),
+        (#"{"Policy":{"Rules":[{"Strategy":"None"},{"Strategy":"FreeTier"}]}}"#, "exactly one rule"),
+        (#"{"Policy":{"Rules":{"Strategy":"None"}}}"#, "exactly one rule"),
+        (#"{"Policy":{"Rules":["None"]}}"#, "must be a JSON object"),
+        (#"{"Policy":"None"}"#, "Policy must be a JSON object"),
+        (#"{"Policy":{"Rules":[{"Strategy":"Foo"}]}}"#, "Strategy must be BytesPerHour, FreeTier or None"),
+        (#"{"Policy":{"Rules":[{"Strategy":7}]}}"#, "Strategy must be a string"),
+        (#"{"Policy":{"Rules":[{"Strategy":"FreeTier","BytesPerHour":1}]}}"#, "only when Strategy is BytesPerHour"),
+        (#"{"Policy":{"Rules":[{"Strategy":"None","BytesPerHour":1}]}}"#, "only when Strategy is BytesPerHour"),
+    ])
+    func malformedPolicyIsInvalid(_ json: String, _ rule: String) async throws {
+        let policy = try Self.policy(json)
+        await expectGlacierError(.invalidParameterValue, rule) { try Rules.checkDataRetrievalPolicy(policy) }
     }
 }
 

@@ -53,39 +53,95 @@ def test_tags_are_per_vault(glacier, vault, vault_name):
     assert tags_of(glacier, other) == {}
 
 
+def add_in_batches(client, vault, tags: dict, size: int = 10):
+    """AddTagsToVault takes at most 10 tags per request."""
+    items = list(tags.items())
+    for i in range(0, len(items), size):
+        client.add_tags_to_vault(accountId="-", vaultName=vault, Tags=dict(items[i:i + size]))
+
+
 def test_fifty_tags_ok_fifty_first_limit_exceeded(glacier, vault):
     fifty = {f"key{i:02d}": f"value{i}" for i in range(50)}
-    glacier.add_tags_to_vault(accountId="-", vaultName=vault, Tags=fifty)
+    add_in_batches(glacier, vault, fifty)
     assert tags_of(glacier, vault) == fifty
     with expect_error("LimitExceededException", 400):
         glacier.add_tags_to_vault(accountId="-", vaultName=vault, Tags={"key50": "one too many"})
     assert tags_of(glacier, vault) == fifty
-    # overwriting an existing key does not add a tag
-    glacier.add_tags_to_vault(accountId="-", vaultName=vault, Tags={"key00": "changed"})
-    assert tags_of(glacier, vault) == {**fifty, "key00": "changed"}
+    # overwriting existing keys does not add a tag
+    glacier.add_tags_to_vault(accountId="-", vaultName=vault, Tags={f"key{i:02d}": "changed" for i in range(10)})
+    assert tags_of(glacier, vault) == {**fifty, **{f"key{i:02d}": "changed" for i in range(10)}}
 
 
-def test_fifty_one_tags_in_one_request_limit_exceeded(glacier, vault):
-    with expect_error("LimitExceededException", 400):
-        glacier.add_tags_to_vault(accountId="-", vaultName=vault,
-                                  Tags={f"k{i}": "v" for i in range(51)})
-    assert tags_of(glacier, vault) == {}
+def test_request_past_fifty_tags_limit_exceeded_adds_nothing(glacier, vault):
+    forty_five = {f"k{i}": "v" for i in range(45)}
+    add_in_batches(glacier, vault, forty_five, size=9)
+    with expect_error("LimitExceededException", 400) as ei:
+        glacier.add_tags_to_vault(accountId="-", vaultName=vault, Tags={f"new{i}": "v" for i in range(6)})
+    assert "at most 50 tags" in ei.value.response["Error"]["Message"]
+    assert tags_of(glacier, vault) == forty_five
+
+
+def test_ten_tags_per_add_request(glacier, vault):
+    """Add Tags To Vault: "Tags ... Length constraints: Minimum length of 1. Maximum length 10." """
+    ten = {f"key{i}": "v" for i in range(10)}
+    glacier.add_tags_to_vault(accountId="-", vaultName=vault, Tags=ten)
+    assert tags_of(glacier, vault) == ten
+    with expect_error("InvalidParameterValueException", 400) as ei:
+        glacier.add_tags_to_vault(accountId="-", vaultName=vault, Tags={f"other{i}": "v" for i in range(11)})
+    assert ei.value.response["Error"]["Message"] == (
+        "Tags: at most 10 tags per AddTagsToVault request; this one has 11")
+    with expect_error("InvalidParameterValueException", 400) as ei:
+        glacier.add_tags_to_vault(accountId="-", vaultName=vault, Tags={})
+    assert "at least 1 tag per AddTagsToVault request" in ei.value.response["Error"]["Message"]
+    assert tags_of(glacier, vault) == ten
+
+
+def test_ten_keys_per_remove_request(glacier, vault):
+    """Remove Tags From Vault: "TagKeys ... Minimum of 1 item in the list. Maximum of 10 items
+    in the list." """
+    tags = {f"key{i:02d}": "v" for i in range(12)}
+    add_in_batches(glacier, vault, tags)
+    with expect_error("InvalidParameterValueException", 400) as ei:
+        glacier.remove_tags_from_vault(accountId="-", vaultName=vault, TagKeys=list(tags)[:11])
+    assert ei.value.response["Error"]["Message"] == (
+        "TagKeys: at most 10 keys per RemoveTagsFromVault request; this one has 11")
+    with expect_error("InvalidParameterValueException", 400):
+        glacier.remove_tags_from_vault(accountId="-", vaultName=vault, TagKeys=[])
+    assert tags_of(glacier, vault) == tags
+    glacier.remove_tags_from_vault(accountId="-", vaultName=vault, TagKeys=list(tags)[:10])
+    assert tags_of(glacier, vault) == {"key10": "v", "key11": "v"}
 
 
 @pytest.mark.parametrize("tags", [
     {"k" * 129: "v"},
-    {"key": "v" * 257},
+    {"key": "v" * 256},
     {"aws:reserved": "v"},
     {"": "v"},
-])
+    {"bad*key": "v"},
+    {"tab\tkey": "v"},
+    {"colon:key": "v"},
+    {"key": "50%"},
+    {"key": "new\nline"},
+    {"good": "v", "bad#": "v"},
+], ids=["key-129", "value-256", "aws-prefix", "empty-key", "key-star", "key-tab", "key-colon", "value-percent",
+        "value-newline", "one-bad-of-two"])
 def test_invalid_tags_400(glacier, vault, tags):
+    """Tag Restrictions (tagging): keys 1 to 128 and values 0 to 255 Unicode characters, of
+    "Unicode letters, digits, spaces, and the following special characters: _ . / = + - @";
+    no key may start with the reserved aws:."""
     with expect_error("InvalidParameterValueException", 400):
         glacier.add_tags_to_vault(accountId="-", vaultName=vault, Tags=tags)
     assert tags_of(glacier, vault) == {}
 
 
 def test_tag_length_limits_inclusive(glacier, vault):
-    tags = {"k" * 128: "v" * 256}
+    tags = {"k" * 128: "v" * 255, "ß" * 128: "語" * 255, "blank": ""}
+    glacier.add_tags_to_vault(accountId="-", vaultName=vault, Tags=tags)
+    assert tags_of(glacier, vault) == tags
+
+
+def test_tag_allowed_characters(glacier, vault):
+    tags = {"Owner Name_1.2/3=4+5-6@7": "Größe 42 _./=+-@", "日本語 ٣": "Ελληνικά", "e\u0301te": "Ünïcödé"}
     glacier.add_tags_to_vault(accountId="-", vaultName=vault, Tags=tags)
     assert tags_of(glacier, vault) == tags
 
@@ -238,8 +294,13 @@ def test_vault_lock_lifecycle(glacier, vault):
     assert_recent(got["CreationDate"])
     assert iso_to_datetime(got["ExpirationDate"]) - iso_to_datetime(got["CreationDate"]) == dt.timedelta(hours=24)
 
-    with expect_error("InvalidParameterValueException", 400):
+    # "If this operation is called when the vault lock is in the InProgress state, the
+    # operation returns an AccessDeniedException error" (InitiateVaultLock)
+    with expect_error("AccessDeniedException", 403) as ei:
         glacier.initiate_vault_lock(accountId="-", vaultName=vault, policy={"Policy": text})
+    assert "InProgress" in ei.value.response["Error"]["Message"]
+    # "If an invalid lock ID is passed in the request when the vault lock is in the InProgress
+    # state, the operation throws an InvalidParameter error" (CompleteVaultLock)
     with expect_error("InvalidParameterValueException", 400):
         glacier.complete_vault_lock(accountId="-", vaultName=vault, lockId="wrong-lock-id")
     assert glacier.get_vault_lock(accountId="-", vaultName=vault)["State"] == "InProgress"
@@ -252,8 +313,17 @@ def test_vault_lock_lifecycle(glacier, vault):
     assert "ExpirationDate" not in got
     assert ISO_RE.match(got["CreationDate"])
 
+    # idempotent with its own lock ID; "If an invalid lock ID is passed in the request when the
+    # vault lock is in the Locked state, the operation returns an AccessDeniedException error"
+    resp = glacier.complete_vault_lock(accountId="-", vaultName=vault, lockId=lock_id)
+    assert resp["ResponseMetadata"]["HTTPStatusCode"] == 204
+    with expect_error("AccessDeniedException", 403) as ei:
+        glacier.complete_vault_lock(accountId="-", vaultName=vault, lockId="wrong-lock-id")
+    assert "Locked" in ei.value.response["Error"]["Message"]
     with expect_error("AccessDeniedException", 403):
         glacier.abort_vault_lock(accountId="-", vaultName=vault)
+    # "After a vault lock is in the Locked state, you cannot initiate a new vault lock" (no code
+    # documented for this one)
     with expect_error("InvalidParameterValueException", 400):
         glacier.initiate_vault_lock(accountId="-", vaultName=vault, policy={"Policy": lock_policy(vault, days="1")})
     got = glacier.get_vault_lock(accountId="-", vaultName=vault)
@@ -376,12 +446,11 @@ def test_data_retrieval_policy_set_get(own_account, rule):
 
 
 @pytest.mark.parametrize("rules", [
-    [{"Strategy": "BytesPerHour"}],
     [{"Strategy": "FreeTier", "BytesPerHour": MIB}],
     [{"Strategy": "None", "BytesPerHour": MIB}],
     [{"Strategy": "Foo"}],
-    [{"BytesPerHour": MIB}],
     [{"Strategy": "BytesPerHour", "BytesPerHour": 0}],
+    [{"Strategy": "BytesPerHour", "BytesPerHour": 2 ** 63}],
     [],
     [{"Strategy": "None"}, {"Strategy": "FreeTier"}],
 ])
@@ -389,6 +458,41 @@ def test_data_retrieval_policy_invalid_400(own_account, rules):
     with expect_error("InvalidParameterValueException", 400):
         own_account.set_data_retrieval_policy(accountId="-", Policy={"Rules": rules})
     assert own_account.get_data_retrieval_policy(accountId="-")["Policy"] == {"Rules": [{"Strategy": "None"}]}
+
+
+@pytest.mark.parametrize("policy", [
+    {},
+    {"Rules": [{}]},
+    {"Rules": [{"BytesPerHour": MIB}]},
+    {"Rules": [{"Strategy": "BytesPerHour"}]},
+], ids=["no-rules", "no-strategy", "bytes-but-no-strategy", "no-bytes-per-hour"])
+def test_data_retrieval_policy_missing_member_400(own_account, policy):
+    """Rules and Strategy are "Required: Yes"; BytesPerHour "Required: Yes, if the Strategy
+    field is set to BytesPerHour" (api-SetDataRetrievalPolicy)."""
+    with expect_error("MissingParameterValueException", 400) as ei:
+        own_account.set_data_retrieval_policy(accountId="-", Policy=policy)
+    assert "missing" in ei.value.response["Error"]["Message"]
+    assert own_account.get_data_retrieval_policy(accountId="-")["Policy"] == {"Rules": [{"Strategy": "None"}]}
+
+
+@pytest.mark.parametrize("bytes_per_hour", [1, 9_200_000_000_000_000_000, 2 ** 63 - 2, 2 ** 63 - 1])
+def test_data_retrieval_policy_bytes_per_hour_exact_up_to_2_63_minus_1(own_account, bytes_per_hour):
+    """BytesPerHour: "Minimum integer value of 1. Maximum integer value of 2^63 - 1 inclusive";
+    read as an exact 64-bit integer (through a Double, values from about 9.2e18 were refused
+    and 2^63 - 2 would not survive)."""
+    rule = {"Strategy": "BytesPerHour", "BytesPerHour": bytes_per_hour}
+    own_account.set_data_retrieval_policy(accountId="-", Policy={"Rules": [rule]})
+    assert own_account.get_data_retrieval_policy(accountId="-")["Policy"] == {"Rules": [rule]}
+
+
+@pytest.mark.parametrize("value", ["1.5", "1.0", "1e3", "true", '"1048576"', "18446744073709551616", "-1"])
+def test_data_retrieval_policy_bytes_per_hour_must_be_an_integer(endpoint, value):
+    """Only a JSON integer literal is an "integer value": a fraction, an exponent, a boolean or a
+    string is refused (raw requests: boto3 would not send these)."""
+    body = '{"Policy": {"Rules": [{"Strategy": "BytesPerHour", "BytesPerHour": %s}]}}' % value
+    r = raw(endpoint, "PUT", "/-/policies/data-retrieval", data=body.encode())
+    msg = assert_raw_error(r, "InvalidParameterValueException", 400)["message"]
+    assert "BytesPerHour must be an integer from 1 to 2^63-1" in msg, msg
 
 
 def test_data_retrieval_policy_enforced(own_account, vault_name):
@@ -413,6 +517,30 @@ def test_data_retrieval_policy_enforced(own_account, vault_name):
     # lifting the policy lifts the limit
     c.set_data_retrieval_policy(accountId="-", Policy={"Rules": [{"Strategy": "None"}]})
     retrieval_job(c, vault, archive_id)
+
+
+@pytest.mark.parametrize("tier", ["Expedited", "Bulk"])
+def test_data_retrieval_policy_governs_only_standard_retrievals(own_account, vault_name, tier):
+    """"A data retrieval policy applies only to Standard retrievals" (data-retrieval-policy):
+    Expedited and Bulk retrievals are not refused by it, and their bytes do not use up the
+    hourly budget of Standard retrievals."""
+    c = own_account
+    vault = vault_name()
+    c.create_vault(accountId="-", vaultName=vault)
+    archive_id = create_archive(c, vault, blob("tiers", 2 * MIB))["archiveId"]
+    c.set_data_retrieval_policy(accountId="-", Policy={"Rules": [{"Strategy": "BytesPerHour", "BytesPerHour": MIB}]})
+    with expect_error("PolicyEnforcedException", 400):
+        retrieval_job(c, vault, archive_id, Tier="Standard")
+    with expect_error("PolicyEnforcedException", 400):
+        retrieval_job(c, vault, archive_id)  # no Tier: Standard
+    for _ in range(2):
+        job_id = retrieval_job(c, vault, archive_id, Tier=tier)
+        assert describe(c, vault, job_id)["Tier"] == tier
+    # the whole budget is still there for a Standard retrieval, and then it is spent
+    retrieval_job(c, vault, archive_id, Tier="Standard", RetrievalByteRange=f"0-{MIB - 1}")
+    with expect_error("PolicyEnforcedException", 400):
+        retrieval_job(c, vault, archive_id, Tier="Standard", RetrievalByteRange=f"{MIB}-{2 * MIB - 1}")
+    retrieval_job(c, vault, archive_id, Tier=tier)
 
 
 def test_data_retrieval_policy_is_per_account(own_account, glacier):
