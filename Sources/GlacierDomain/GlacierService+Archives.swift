@@ -50,25 +50,33 @@ extension GlacierService {
         return (vault, archive)
     }
 
-    /// DeleteArchive: 204; a missing archive is 404. Vault lock and access policies are
-    /// enforced before (see `enforcePolicies`).
+    /// DeleteArchive: 204, also for an archive already deleted from this vault ("This
+    /// operation is idempotent. Attempting to delete an already-deleted archive does not
+    /// result in an error."); an archive ID this vault never held is 404. Vault lock and
+    /// access policies are enforced before (see `enforcePolicies`).
     public func deleteArchive(_ caller: Caller, vaultName: String, archiveID: String) async throws {
         let vault = try vaultRef(caller, vaultName)
         let notFound = { GlacierError(.resourceNotFound, "Archive not found for ID: \(archiveID.prefix(200)) in vault \(vault.arn)") }
         // A policy may depend on the archive's age, so with one the archive is read (and a
         // missing one reported) before the check; without one the write transaction alone
-        // finds and deletes it.
+        // finds and deletes it. An already-deleted archive has no age: only the statements
+        // without an age condition (or with an IfExists one) can deny repeating its delete.
         if try await hasPolicies(vault) {
-            guard let archive = try await store.archive(id: archiveID, in: vault.key) else {
+            let archive = try await store.archive(id: archiveID, in: vault.key)
+            if archive == nil, try await !store.archiveWasDeleted(id: archiveID, in: vault.key) {
                 if try await store.vault(vault.key) == nil { throw GlacierError.vaultNotFound(vault) }
                 throw notFound()
             }
             try await enforcePolicies(caller, vault: vault, action: "DeleteArchive", archive: archive)
         }
-        guard let unreferenced = try await store.deleteArchive(id: archiveID, in: vault.key) else {
+        switch try await store.deleteArchive(id: archiveID, in: vault.key, now: Timestamp.now()) {
+        case .deleted(let unreferenced):
+            unreferenced.forEach(blobs.remove)
+        case .alreadyDeleted:
+            return
+        case .notFound:
             if try await store.vault(vault.key) == nil { throw GlacierError.vaultNotFound(vault) }
             throw notFound()
         }
-        unreferenced.forEach(blobs.remove)
     }
 }

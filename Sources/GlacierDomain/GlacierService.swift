@@ -232,6 +232,15 @@ public final class GlacierService: Sendable {
     /// CompleteMultipartUpload: checks the parts against the declared size and tree hash and
     /// turns them into an archive in one transaction. The archive's tree hash is composed
     /// from the stored part tree hashes; no byte is read again. On failure the upload stays.
+    ///
+    /// "Complete Multipart Upload is an idempotent operation. After your first successful
+    /// complete multipart upload, if you call the operation again within a short period, the
+    /// operation will succeed and return the same archive ID." So a Complete of an upload
+    /// completed within `MetadataStore.repeatWindow` (24 h) that declares the same archive
+    /// size and tree hash gets the first one's archive again, and creates nothing — whether
+    /// it is a retry or lost a race with the first. Declaring another size or tree hash is
+    /// not a repeat of that operation: it gets what any Complete of an upload no longer in
+    /// progress gets, 404 (the message says why).
     public func completeMultipartUpload(
         _ caller: Caller, vaultName: String, uploadID: String, archiveSize: String?, treeHash: String?
     ) async throws -> (vault: VaultRef, archive: ArchiveRow) {
@@ -246,6 +255,18 @@ public final class GlacierService: Sendable {
         switch result {
         case .uploadNotFound: throw GlacierError.uploadNotFound(uploadID, vault)
         case .completed(let archive): return (vault, archive)
+        case .alreadyCompleted(let done):
+            guard done.size == size, done.treeHash == expected.hex else {
+                throw GlacierError(
+                    .resourceNotFound,
+                    "Multipart upload not found for upload ID: \(uploadID) in vault \(vault.arn): it was completed, "
+                        + "with x-amz-archive-size \(done.size) and x-amz-sha256-tree-hash \(done.treeHash); "
+                        + "only a Complete that declares the same succeeds again")
+            }
+            // What the first Complete answered: its archive's ID, location and tree hash.
+            return (vault, ArchiveRow(
+                id: done.archiveID, vault: vault.key, description: nil, creationDate: done.completedAt,
+                size: done.size, treeHash: done.treeHash))
         }
     }
 
@@ -279,13 +300,17 @@ public final class GlacierService: Sendable {
         }
     }
 
-    /// AbortMultipartUpload: the upload and its parts are gone.
+    /// AbortMultipartUpload: the upload and its parts are gone. "Aborting a completed upload
+    /// fails. However, aborting an already-aborted upload will succeed, for a short time.":
+    /// 204 again within `MetadataStore.repeatWindow` (24 h) of the abort; a completed upload
+    /// is 404.
     public func abortMultipartUpload(_ caller: Caller, vaultName: String, uploadID: String) async throws {
         let vault = try vaultRef(caller, vaultName)
-        guard let orphaned = try await store.deleteUpload(id: uploadID, in: vault.key) else {
-            throw GlacierError.uploadNotFound(uploadID, vault)
+        switch try await store.abortUpload(id: uploadID, in: vault.key, now: Timestamp.now()) {
+        case .aborted(let orphaned): orphaned.forEach(blobs.remove)
+        case .alreadyAborted: return
+        case .notFound: throw GlacierError.uploadNotFound(uploadID, vault)
         }
-        orphaned.forEach(blobs.remove)
     }
 
     public struct PartList: Sendable {

@@ -14,14 +14,27 @@ extension MetadataStore {
         }
     }
 
-    /// Deletes an archive. Returns the blob IDs nothing refers to any more (a retrieval job
-    /// still holding the archive's bytes keeps them), or nil when there is no such archive.
-    public func deleteArchive(id: String, in vault: VaultKey) async throws -> [String]? {
+    public enum DeleteArchiveResult: Sendable, Equatable {
+        /// Deleted; these of its blob files nothing refers to any more (a retrieval job still
+        /// holding the archive's bytes keeps them) and can go.
+        case deleted(unreferencedBlobs: [String])
+        /// Deleted earlier from this vault: nothing to do ("Attempting to delete an
+        /// already-deleted archive does not result in an error", Delete Archive).
+        case alreadyDeleted
+        /// No archive with this ID was ever in this vault (or the vault was deleted since).
+        case notFound
+    }
+
+    /// Deletes an archive, and records its ID as deleted from its vault (with `now`) in the
+    /// same transaction.
+    public func deleteArchive(id: String, in vault: VaultKey, now: Milliseconds) async throws -> DeleteArchiveResult {
         try writeNow { db in
             guard let archive = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT * FROM archives WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?"),
                 arguments: [id, vault.accountID, vault.region, vault.name]
-            ).map(Self.archiveRow) else { return nil }
+            ).map(Self.archiveRow) else {
+                return try Self.wasDeleted(db, archiveID: id, in: vault) ? .alreadyDeleted : .notFound
+            }
             let blobs = try String.fetchAll(db.cachedStatement(sql: "SELECT blob_id FROM archive_segments WHERE archive_id = ?"), arguments: [id])
             try db.cachedStatement(sql: "DELETE FROM archive_segments WHERE archive_id = ?").execute(arguments: [id])
             try db.cachedStatement(sql: "DELETE FROM archives WHERE id = ?").execute(arguments: [id])
@@ -30,7 +43,8 @@ extension MetadataStore {
                     WHERE account_id = ? AND region = ? AND name = ?
                     """).execute(
                 arguments: [archive.size, vault.accountID, vault.region, vault.name])
-            return try Self.unreferenced(db, blobs)
+            try Self.recordDeletion(db, archiveID: id, in: vault, now: now)
+            return .deleted(unreferencedBlobs: try Self.unreferenced(db, blobs))
         }
     }
 

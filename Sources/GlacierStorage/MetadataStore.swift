@@ -5,7 +5,8 @@ import GRDB
 ///
 /// Every method is one transaction. Writes are serialised by SQLite, which is what makes
 /// racing requests safe: two CompleteMultipartUpload calls for one upload produce one
-/// archive, because the second transaction no longer finds the upload.
+/// archive, because the second transaction no longer finds the upload — it finds the
+/// completion the first one recorded instead, and answers with the same archive.
 public final class MetadataStore: Sendable {
     public let path: String
     private let pool: DatabasePool
@@ -100,7 +101,7 @@ public final class MetadataStore: Sendable {
         try syncReader.read(value)
     }
 
-    private static var migrator: DatabaseMigrator {
+    static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
         m.registerMigration("v1") { db in
             try db.execute(sql: """
@@ -222,6 +223,46 @@ public final class MetadataStore: Sendable {
                 CREATE INDEX retrievals_by_account ON retrievals(account_id, region, at);
                 """)
         }
+        m.registerMigration("v4-tombstones") { db in
+            // What a repeated DeleteArchive, CompleteMultipartUpload or AbortMultipartUpload
+            // needs to answer as Glacier does (each operation is documented as idempotent):
+            // see MetadataStore+Tombstones.swift. Keyed by vault first, so deleting a vault
+            // cascades through the primary key, and a row is found only in its own vault.
+            try db.execute(sql: """
+                CREATE TABLE deleted_archives (
+                    account_id TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    vault_name TEXT NOT NULL,
+                    id TEXT NOT NULL,
+                    deleted_at INTEGER NOT NULL,
+                    PRIMARY KEY (account_id, region, vault_name, id),
+                    FOREIGN KEY (account_id, region, vault_name) REFERENCES vaults(account_id, region, name) ON DELETE CASCADE
+                ) WITHOUT ROWID;
+                CREATE TABLE completed_uploads (
+                    account_id TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    vault_name TEXT NOT NULL,
+                    id TEXT NOT NULL,
+                    archive_id TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    tree_hash TEXT NOT NULL,
+                    completed_at INTEGER NOT NULL,
+                    PRIMARY KEY (account_id, region, vault_name, id),
+                    FOREIGN KEY (account_id, region, vault_name) REFERENCES vaults(account_id, region, name) ON DELETE CASCADE
+                ) WITHOUT ROWID;
+                CREATE INDEX completed_uploads_by_time ON completed_uploads(completed_at);
+                CREATE TABLE aborted_uploads (
+                    account_id TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    vault_name TEXT NOT NULL,
+                    id TEXT NOT NULL,
+                    aborted_at INTEGER NOT NULL,
+                    PRIMARY KEY (account_id, region, vault_name, id),
+                    FOREIGN KEY (account_id, region, vault_name) REFERENCES vaults(account_id, region, name) ON DELETE CASCADE
+                ) WITHOUT ROWID;
+                CREATE INDEX aborted_uploads_by_time ON aborted_uploads(aborted_at);
+                """)
+        }
         return m
     }
 
@@ -230,6 +271,12 @@ public final class MetadataStore: Sendable {
     static let statementsThatMustUseIndexes: [(sql: String, arguments: StatementArguments)] = [
         (unreferencedSQL, ["blob"]),
         (retrievedBytesSQL, ["123456789012", "us-east-1", 0]),
+        (wasDeletedSQL, ["archive", "123456789012", "us-east-1", "v"]),
+        (completedUploadSQL, ["upload", "123456789012", "us-east-1", "v", 0]),
+        (wasAbortedSQL, ["upload", "123456789012", "us-east-1", "v", 0]),
+        (expireCompletedSQL, [0]),
+        (expireAbortedSQL, [0]),
+        (deleteVaultSQL, ["123456789012", "us-east-1", "v"]),
     ]
 
     // MARK: Vaults
@@ -276,7 +323,11 @@ public final class MetadataStore: Sendable {
         case deleted(orphanedBlobs: [String])
     }
 
+    /// Deletes the vault; its uploads, jobs, settings and tombstones go with it (ON DELETE CASCADE).
+    static let deleteVaultSQL = "DELETE FROM vaults WHERE account_id = ? AND region = ? AND name = ?"
+
     /// Deletes a vault that holds no archives, with its in-progress uploads, in one transaction.
+    /// The IDs of its deleted archives and finished uploads are forgotten with it.
     public func deleteVault(_ key: VaultKey) async throws -> DeleteVaultResult {
         try await write { db in
             guard let vault = try Self.fetchVault(db, key) else { return .notFound }
@@ -291,9 +342,7 @@ public final class MetadataStore: Sendable {
                     WHERE j.account_id = ?1 AND j.region = ?2 AND j.vault_name = ?3
                     """),
                 arguments: [key.accountID, key.region, key.name])
-            try db.cachedStatement(
-                sql: "DELETE FROM vaults WHERE account_id = ? AND region = ? AND name = ?").execute(
-                arguments: [key.accountID, key.region, key.name])
+            try db.cachedStatement(sql: Self.deleteVaultSQL).execute(arguments: [key.accountID, key.region, key.name])
             return .deleted(orphanedBlobs: try Self.unreferenced(db, blobs))
         }
     }
@@ -386,19 +435,38 @@ public final class MetadataStore: Sendable {
         }
     }
 
-    /// Deletes an upload and its parts; returns the parts' blob IDs, or nil if there was no such upload.
-    public func deleteUpload(id: String, in vault: VaultKey) async throws -> [String]? {
+    public enum AbortResult: Sendable, Equatable {
+        /// Deleted with its parts; these blob files held the parts and can go.
+        case aborted(orphanedBlobs: [String])
+        /// This vault's upload was aborted within `repeatWindow` (Glacier: "aborting an
+        /// already-aborted upload will succeed, for a short time").
+        case alreadyAborted
+        /// No such upload in progress in this vault, nor one aborted within `repeatWindow`
+        /// (a completed upload is one of these: "Aborting a completed upload fails").
+        case notFound
+    }
+
+    /// AbortMultipartUpload: deletes an upload and its parts, and records the abort (with
+    /// `now`) in the same transaction, so that a repeated abort succeeds for `repeatWindow`.
+    public func abortUpload(id: String, in vault: VaultKey, now: Milliseconds) async throws -> AbortResult {
         try await write { db in
-            guard try Self.fetchUpload(db, id: id, vault: vault) != nil else { return nil }
+            guard try Self.fetchUpload(db, id: id, vault: vault) != nil else {
+                return try Self.wasAborted(db, uploadID: id, in: vault, now: now) ? .alreadyAborted : .notFound
+            }
             let blobs = try String.fetchAll(db.cachedStatement(sql: "SELECT blob_id FROM parts WHERE upload_id = ?"), arguments: [id])
             try db.cachedStatement(sql: "DELETE FROM uploads WHERE id = ?").execute(arguments: [id])
-            return blobs
+            try Self.recordAbort(db, uploadID: id, in: vault, now: now)
+            return .aborted(orphanedBlobs: blobs)
         }
     }
 
     public enum CompleteResult: Sendable, Equatable {
         case uploadNotFound
         case completed(ArchiveRow)
+        /// The upload was completed within `repeatWindow`: what that completion made. Nothing
+        /// changed, and the check did not run; whether the repeated request declared the same
+        /// size and tree hash is the caller's to judge.
+        case alreadyCompleted(CompletedUploadRow)
     }
 
     /// Turns an upload's parts into an archive in one transaction.
@@ -406,12 +474,16 @@ public final class MetadataStore: Sendable {
     /// `check` sees the upload and all its parts (ordered by range) inside the transaction
     /// and either throws — nothing changes, the upload stays usable — or returns the new
     /// archive's size and tree hash. The parts' blob files become the archive's segments.
+    /// The same transaction records the completion, so that a repeated Complete — a retry,
+    /// or the loser of two racing ones — finds it for `repeatWindow` (`alreadyCompleted`).
     public func completeUpload(
         id: String, in vault: VaultKey, archiveID: String, now: Milliseconds,
         check: @escaping @Sendable (UploadRow, [PartRow]) throws -> (size: Int64, treeHash: String)
     ) async throws -> CompleteResult {
         try await write { db in
-            guard let upload = try Self.fetchUpload(db, id: id, vault: vault) else { return .uploadNotFound }
+            guard let upload = try Self.fetchUpload(db, id: id, vault: vault) else {
+                return try Self.completedUpload(db, id: id, in: vault, now: now).map { CompleteResult.alreadyCompleted($0) } ?? .uploadNotFound
+            }
             let parts = try Row.fetchAll(
                 db.cachedStatement(sql: "SELECT * FROM parts WHERE upload_id = ? ORDER BY range_start"), arguments: [id]
             ).map(Self.partRow)
@@ -426,6 +498,7 @@ public final class MetadataStore: Sendable {
                     arguments: [archiveID, seq, part.blobID, part.length, part.treeHash])
             }
             try db.cachedStatement(sql: "DELETE FROM uploads WHERE id = ?").execute(arguments: [id])
+            try Self.recordCompletion(db, CompletedUploadRow(uploadID: id, vault: vault, archiveID: archiveID, size: size, treeHash: treeHash, completedAt: now))
             return .completed(archive)
         }
     }
@@ -475,7 +548,7 @@ public final class MetadataStore: Sendable {
            AND NOT EXISTS (SELECT 1 FROM job_segments WHERE blob_id = ?1)
         """
 
-    /// Drops all state (the admin reset). Returns the blob IDs that were referenced.
+    /// Drops all state (the admin reset), tombstones included. Returns the blob IDs that were referenced.
     public func reset() async throws -> [String] {
         try await write { db in
             let blobs = try String.fetchAll(db, sql: Self.allBlobsSQL)
@@ -483,6 +556,7 @@ public final class MetadataStore: Sendable {
                 DELETE FROM job_segments; DELETE FROM jobs; DELETE FROM archive_segments; DELETE FROM archives;
                 DELETE FROM parts; DELETE FROM uploads; DELETE FROM vault_settings; DELETE FROM vaults;
                 DELETE FROM account_settings; DELETE FROM retrievals; DELETE FROM notifications;
+                DELETE FROM deleted_archives; DELETE FROM completed_uploads; DELETE FROM aborted_uploads;
                 """)
             return blobs
         }

@@ -181,11 +181,38 @@ import TreeHash
         #expect(d.sizeInBytes == Int64(whole.count))
         // The part files became the archive's segments.
         #expect(dir.files(in: dir.blobs).count == 3)
-        // Completing twice: the upload is gone.
+        // Completing again with the same size and tree hash (a retry): the same archive,
+        // nothing created (Complete Multipart Upload is idempotent for a short period).
+        let (_, again) = try await service.completeMultipartUpload(
+            caller, vaultName: "v", uploadID: up, archiveSize: String(whole.count), treeHash: TreeHash.of(whole).hex.uppercased())
+        #expect(again.id == archive.id)
+        #expect(again.treeHash == archive.treeHash)
+        #expect(again.size == archive.size)
+        #expect(try await service.describeVault(caller, name: "v").numberOfArchives == 1)
+        #expect(dir.files(in: dir.blobs).count == 3)
+        // Another size or tree hash is not a repeat: 404, as for any upload no longer in progress.
+        await expectGlacierError(.resourceNotFound, "was completed") {
+            try await service.completeMultipartUpload(
+                caller, vaultName: "v", uploadID: up, archiveSize: String(whole.count - 1), treeHash: TreeHash.of(whole).hex)
+        }
+        await expectGlacierError(.resourceNotFound, "was completed") {
+            try await service.completeMultipartUpload(
+                caller, vaultName: "v", uploadID: up, archiveSize: String(whole.count), treeHash: TreeHash.of(parts[0]).hex)
+        }
+        // Malformed headers are still 400 first.
+        await expectGlacierError(.invalidParameterValue) {
+            try await service.completeMultipartUpload(caller, vaultName: "v", uploadID: up, archiveSize: "x", treeHash: TreeHash.of(whole).hex)
+        }
+        // In another vault the upload is unknown; the upload is not in progress any more.
+        _ = try await service.createVault(caller, name: "w")
         await expectGlacierError(.resourceNotFound) {
             try await service.completeMultipartUpload(
-                caller, vaultName: "v", uploadID: up, archiveSize: String(whole.count), treeHash: TreeHash.of(whole).hex)
+                caller, vaultName: "w", uploadID: up, archiveSize: String(whole.count), treeHash: TreeHash.of(whole).hex)
         }
+        await expectGlacierError(.resourceNotFound) { try await service.put("v", up, first: 0, parts[0]) }
+        // "Aborting a completed upload fails."
+        await expectGlacierError(.resourceNotFound) { try await service.abortMultipartUpload(caller, vaultName: "v", uploadID: up) }
+        #expect(try await service.describeVault(caller, name: "v").numberOfArchives == 1)
     }
 
     @Test func initiateErrors() async throws {
@@ -392,9 +419,73 @@ import TreeHash
         try await service.abortMultipartUpload(caller, vaultName: "v", uploadID: up)
         #expect(dir.files(in: dir.blobs).isEmpty)
         #expect(try await service.uploadIDs("v").isEmpty)
-        await expectGlacierError(.resourceNotFound) { try await service.abortMultipartUpload(caller, vaultName: "v", uploadID: up) }
+        // "aborting an already-aborted upload will succeed, for a short time"
+        try await service.abortMultipartUpload(caller, vaultName: "v", uploadID: up)
         await expectGlacierError(.resourceNotFound) { try await service.put("v", up, first: 0, bytes(5)) }
+        await expectGlacierError(.resourceNotFound) {
+            try await service.completeMultipartUpload(caller, vaultName: "v", uploadID: up, archiveSize: "5", treeHash: TreeHash.of(bytes(5)).hex)
+        }
+        await expectGlacierError(.resourceNotFound) { try await service.abortMultipartUpload(caller, vaultName: "v", uploadID: "never-initiated") }
+        _ = try await service.createVault(caller, name: "w")
+        await expectGlacierError(.resourceNotFound) { try await service.abortMultipartUpload(caller, vaultName: "w", uploadID: up) }
         #expect(dir.incoming.isEmpty)
+    }
+
+    /// Delete Archive: "Attempting to delete an already-deleted archive does not result in an
+    /// error"; an ID the vault never held is still 404 — with and without a vault policy.
+    @Test(arguments: [false, true]) func deleteArchiveAgainSucceedsUnknownIsNotFound(withPolicy: Bool) async throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let service = try await makeService(dir)
+        _ = try await service.createVault(caller, name: "v")
+        _ = try await service.createVault(caller, name: "w")
+        let data = bytes(1234)
+        let headers = GlacierService.ArchiveHeaders(
+            description: nil, treeHash: TreeHash.of(data).hex, contentSHA256: SHA256Hasher.hash(data).hex, contentLength: 1234)
+        let (_, archive) = try await service.uploadArchive(caller, vaultName: "v", headers: headers, body: body(data))
+        let (_, kept) = try await service.uploadArchive(caller, vaultName: "v", headers: headers, body: body(data))
+        func denyDeletes(_ condition: String) async throws {
+            let policy = """
+                {"Version":"2012-10-17","Statement":[{"Sid":"no-deletes","Effect":"Deny","Principal":"*",
+                "Action":"glacier:DeleteArchive","Resource":"arn:aws:glacier:us-east-1:123456789012:vaults/v"\(condition)}]}
+                """
+            try await service.setAccessPolicy(caller, vaultName: "v", body: JSONWriter.bytes(.object([("Policy", .string(policy))])))
+        }
+        // A policy makes DeleteArchive read the archive before the write (for its age); this
+        // one denies nothing (no archive is younger than 0 days).
+        if withPolicy { try await denyDeletes(#","Condition":{"NumericLessThan":{"glacier:ArchiveAgeInDays":"0"}}"#) }
+        try await service.deleteArchive(caller, vaultName: "v", archiveID: archive.id)
+        #expect(dir.files(in: dir.blobs).count == 1)
+        try await service.deleteArchive(caller, vaultName: "v", archiveID: archive.id)
+        try await service.deleteArchive(caller, vaultName: "v", archiveID: archive.id)
+        let d = try await service.describeVault(caller, name: "v")
+        #expect(d.numberOfArchives == 1)
+        #expect(d.sizeInBytes == 1234)
+        await expectGlacierError(.resourceNotFound, "Archive not found") {
+            try await service.deleteArchive(caller, vaultName: "v", archiveID: "never-uploaded")
+        }
+        // Only in the vault it was deleted from.
+        await expectGlacierError(.resourceNotFound, "Archive not found") {
+            try await service.deleteArchive(caller, vaultName: "w", archiveID: archive.id)
+        }
+        await expectGlacierError(.resourceNotFound, "Vault not found") {
+            try await service.deleteArchive(caller, vaultName: "none", archiveID: archive.id)
+        }
+        if withPolicy {
+            // A policy that denies every DeleteArchive denies repeating one too.
+            try await denyDeletes("")
+            await expectGlacierError(.accessDenied) {
+                try await service.deleteArchive(caller, vaultName: "v", archiveID: archive.id)
+            }
+            try await service.deleteAccessPolicy(caller, vaultName: "v")
+        }
+        // A vault deleted and created again forgets the IDs deleted from it.
+        try await service.deleteArchive(caller, vaultName: "v", archiveID: kept.id)
+        try await service.deleteVault(caller, name: "v")
+        _ = try await service.createVault(caller, name: "v")
+        await expectGlacierError(.resourceNotFound, "Archive not found") {
+            try await service.deleteArchive(caller, vaultName: "v", archiveID: archive.id)
+        }
     }
 
     @Test func listPartsAndUploadsPaginate() async throws {
@@ -550,8 +641,8 @@ struct FailingBody: AsyncSequence {
             for _ in 0..<8 {
                 group.addTask {
                     do {
-                        _ = try await service.completeMultipartUpload(caller, vaultName: "v", uploadID: up, archiveSize: "3000", treeHash: hash)
-                        return "ok"
+                        let (_, archive) = try await service.completeMultipartUpload(caller, vaultName: "v", uploadID: up, archiveSize: "3000", treeHash: hash)
+                        return "ok " + archive.id
                     } catch let e as GlacierError {
                         return e.code.rawValue
                     } catch {
@@ -561,8 +652,10 @@ struct FailingBody: AsyncSequence {
             }
             return await group.reduce(into: [String]()) { $0.append($1) }
         }
-        #expect(outcomes.filter { $0 == "ok" }.count == 1)
-        #expect(outcomes.filter { $0 == "ResourceNotFoundException" }.count == 7)
+        // Every one succeeds (the later ones find the first one's completion) with the same
+        // archive, the only one.
+        #expect(outcomes.filter { $0.hasPrefix("ok ") }.count == 8, "\(outcomes)")
+        #expect(Set(outcomes).count == 1, "\(outcomes)")
         let d = try await service.describeVault(caller, name: "v")
         #expect(d.numberOfArchives == 1)
         #expect(d.sizeInBytes == 3000)

@@ -186,8 +186,11 @@ func part(_ uploadID: String, _ index: Int64, length: Int64 = mib, blob: String,
         #expect(try await store.createUpload(upload("u")))
         _ = try await store.putPart(part("u", 0, blob: "a"), vault: key, maxParts: 10)
         _ = try await store.putPart(part("u", 1, blob: "b"), vault: key, maxParts: 10)
-        #expect(try await store.deleteUpload(id: "u", in: key)?.sorted() == ["a", "b"])
-        #expect(try await store.deleteUpload(id: "u", in: key) == nil)
+        guard case .aborted(let blobs) = try await store.abortUpload(id: "u", in: key, now: 2) else {
+            Issue.record("not aborted"); return
+        }
+        #expect(blobs.sorted() == ["a", "b"])
+        #expect(try await store.abortUpload(id: "u", in: key, now: 3) == .alreadyAborted)
         #expect(try await store.putPart(part("u", 0, blob: "c"), vault: key, maxParts: 10) == .uploadGone)
         #expect(try await store.parts(uploadID: "u", fromStart: 0, limit: 10).isEmpty)
         #expect(try await store.referencedBlobIDs().isEmpty)
@@ -256,12 +259,15 @@ func part(_ uploadID: String, _ index: Int64, length: Int64 = mib, blob: String,
         #expect(after.sizeInBytes == mib + 7)
         #expect(try await store.referencedBlobIDs() == ["a", "b"])
 
-        // Second completion: upload gone, check not run.
+        // Second completion: upload gone, check not run; the first completion is returned.
         let again = try await store.completeUpload(id: "u", in: key, archiveID: "arch2", now: 6) { _, _ in
             Issue.record("check ran for a completed upload")
             return (0, "")
         }
-        #expect(again == .uploadNotFound)
+        #expect(again == .alreadyCompleted(CompletedUploadRow(
+            uploadID: "u", vault: key, archiveID: "arch", size: mib + 7, treeHash: "composed", completedAt: 5)))
+        #expect(try await store.archive(id: "arch2", in: key) == nil)
+        #expect(try await store.vault(key)?.numberOfArchives == 1)
     }
 
     @Test func resetDropsAllAndReturnsBlobs() async throws {

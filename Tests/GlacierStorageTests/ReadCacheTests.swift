@@ -52,7 +52,7 @@ import Testing
         #expect(try await store.createArchive(archive, blobID: "b1"))
         #expect(try await store.vault(key)?.numberOfArchives == 1)
         #expect(try await store.vault(key)?.sizeInBytes == 10)
-        _ = try await store.deleteArchive(id: "a1", in: key)
+        _ = try await store.deleteArchive(id: "a1", in: key, now: 3)
         #expect(try await store.vault(key)?.numberOfArchives == 0)
         _ = try await store.deleteVault(key)
         #expect(try await store.vault(key) == nil)
@@ -85,7 +85,7 @@ import Testing
         #expect(try await store.parts(uploadID: "u", fromStart: 0, limit: 10).map(\.blobID) == ["b0"])
         #expect(try await store.putPart(part("u", 0, blob: "b1"), vault: key, maxParts: 10) == .stored(replacedBlob: "b0"))
         #expect(try await store.parts(uploadID: "u", fromStart: 0, limit: 10).map(\.blobID) == ["b1"])
-        _ = try await store.deleteUpload(id: "u", in: key)
+        _ = try await store.abortUpload(id: "u", in: key, now: 2)
         #expect(try await store.upload(id: "u", in: key) == nil)
         #expect(try await store.parts(uploadID: "u", fromStart: 0, limit: 10).isEmpty)
     }

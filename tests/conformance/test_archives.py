@@ -200,9 +200,12 @@ def test_upload_description_too_long_boto3(glacier, vault):
 # ---------------------------------------------------------------- delete
 
 
-def test_delete_archive_204_then_404(glacier, vault, data_dir):
+def test_delete_archive_204_then_204_again(glacier, vault, data_dir):
+    """Delete Archive: "This operation is idempotent. Attempting to delete an already-deleted
+    archive does not result in an error." """
     data = blob("delete-me", MIB + 3)
     archive_id = upload(glacier, vault, data)["archiveId"]
+    kept = upload(glacier, vault, b"kept")["archiveId"]
     blob_ids = [b for (b,) in db_rows(data_dir, "SELECT blob_id FROM archive_segments WHERE archive_id = ?",
                                       (archive_id,))]
     assert blob_ids
@@ -213,6 +216,20 @@ def test_delete_archive_204_then_404(glacier, vault, data_dir):
                    (archive_id,)) == [(0,)]
     for b in blob_ids:
         assert not (Path(data_dir) / "blobs" / str(b)).exists(), f"blob {b} left behind"
+    for _ in range(2):
+        resp = glacier.delete_archive(accountId="-", vaultName=vault, archiveId=archive_id)
+        assert resp["ResponseMetadata"]["HTTPStatusCode"] == 204
+    # The repeats change nothing: counters, the other archive.
+    assert vault_counters(glacier, vault) == (1, len(b"kept"))
+    assert db_rows(data_dir, "SELECT id FROM archives WHERE vault_name = ?", (vault,)) == [(kept,)]
+
+
+def test_delete_archive_again_404_after_vault_recreated(glacier, vault):
+    """Deleting a vault forgets the IDs of the archives deleted from it."""
+    archive_id = upload(glacier, vault, b"short-lived")["archiveId"]
+    glacier.delete_archive(accountId="-", vaultName=vault, archiveId=archive_id)
+    glacier.delete_vault(accountId="-", vaultName=vault)
+    glacier.create_vault(accountId="-", vaultName=vault)
     with expect_error("ResourceNotFoundException", 404) as ei:
         glacier.delete_archive(accountId="-", vaultName=vault, archiveId=archive_id)
     assert archive_id in ei.value.response["Error"]["Message"]
@@ -246,6 +263,10 @@ def test_delete_archive_of_other_vault_404(glacier, vault, vault_name):
     with expect_error("ResourceNotFoundException", 404):
         glacier.delete_archive(accountId="-", vaultName=other, archiveId=archive_id)
     assert vault_counters(glacier, vault) == (1, len(b"belongs to the first vault"))
+    # once deleted from its own vault, still unknown in the other one
+    glacier.delete_archive(accountId="-", vaultName=vault, archiveId=archive_id)
+    with expect_error("ResourceNotFoundException", 404):
+        glacier.delete_archive(accountId="-", vaultName=other, archiveId=archive_id)
 
 
 def test_vault_with_deleted_archives_can_be_deleted(glacier, vault):

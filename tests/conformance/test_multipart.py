@@ -640,19 +640,56 @@ def test_complete_no_parts(glacier, vault):
         complete(glacier, vault, upload_id, 1, sha256_hex(b"x"))
 
 
-def test_complete_twice_second_404(glacier, vault):
+def test_complete_twice_returns_same_archive(endpoint, glacier, vault, data_dir):
+    """Complete Multipart Upload: "Complete Multipart Upload is an idempotent operation. After
+    your first successful complete multipart upload, if you call the operation again within a
+    short period, the operation will succeed and return the same archive ID." (glacier-mock:
+    24 hours, with the same x-amz-archive-size and x-amz-sha256-tree-hash.)"""
     data = blob("twice", 10)
     upload_id = initiate(glacier, vault)
     upload_part(glacier, vault, upload_id, 0, data)
-    complete(glacier, vault, upload_id, 10, tree_hash(data))
+    headers = {"x-amz-archive-size": "10", "x-amz-sha256-tree-hash": tree_hash(data)}
+    first = raw(endpoint, "POST", upload_path(vault, upload_id), headers=headers)
+    assert first.status_code == 201, first.text
+    for again in (raw(endpoint, "POST", upload_path(vault, upload_id), headers=headers),
+                  raw(endpoint, "POST", upload_path(vault, upload_id),
+                      headers={**headers, "x-amz-sha256-tree-hash": tree_hash(data).upper()})):
+        assert again.status_code == 201, again.text
+        assert again.content == b""
+        for name in ("Location", "x-amz-archive-id", "x-amz-sha256-tree-hash"):
+            assert again.headers[name] == first.headers[name], name
+    archive_id = first.headers["x-amz-archive-id"]
+    resp = complete(glacier, vault, upload_id, 10, tree_hash(data))
+    assert (resp["archiveId"], resp["checksum"]) == (archive_id, tree_hash(data))
+    # Another size or tree hash is not a repeat: 404, as for any upload no longer in progress.
+    with expect_error("ResourceNotFoundException", 404) as ei:
+        complete(glacier, vault, upload_id, 11, tree_hash(data))
+    assert upload_id in ei.value.response["Error"]["Message"]
     with expect_error("ResourceNotFoundException", 404):
-        complete(glacier, vault, upload_id, 10, tree_hash(data))
+        complete(glacier, vault, upload_id, 10, tree_hash(b"something else"))
+    # The upload is not in progress any more.
     with expect_error("ResourceNotFoundException", 404):
         upload_part(glacier, vault, upload_id, 0, data)
+    with expect_error("ResourceNotFoundException", 404):
+        glacier.list_parts(accountId="-", vaultName=vault, uploadId=upload_id)
+    # Nothing was created by the repeats.
     assert glacier.describe_vault(accountId="-", vaultName=vault)["NumberOfArchives"] == 1
+    assert db_rows(data_dir, "SELECT id FROM archives WHERE vault_name = ?", (vault,)) == [(archive_id,)]
 
 
-def test_concurrent_completes_exactly_one_wins(endpoint, vault):
+def test_complete_again_after_archive_deleted_returns_same_archive(glacier, vault):
+    """The repeat answers what the first Complete answered, even when that archive is gone
+    since (the rule is about the upload, and DeleteArchive of it again is 204 too)."""
+    data = blob("then-deleted", 100)
+    upload_id = initiate(glacier, vault)
+    upload_part(glacier, vault, upload_id, 0, data)
+    archive_id = complete(glacier, vault, upload_id, 100, tree_hash(data))["archiveId"]
+    glacier.delete_archive(accountId="-", vaultName=vault, archiveId=archive_id)
+    assert complete(glacier, vault, upload_id, 100, tree_hash(data))["archiveId"] == archive_id
+    assert glacier.describe_vault(accountId="-", vaultName=vault)["NumberOfArchives"] == 0
+
+
+def test_concurrent_completes_make_one_archive(endpoint, vault):
     rounds = 6
     clients = [make_client(endpoint), make_client(endpoint)]
     for rnd in range(rounds):
@@ -665,15 +702,16 @@ def test_concurrent_completes_exactly_one_wins(endpoint, vault):
         def go(c):
             barrier.wait(timeout=30)
             try:
-                return complete(c, vault, upload_id, len(data), tree_hash(data))["ResponseMetadata"][
-                    "HTTPStatusCode"]
+                resp = complete(c, vault, upload_id, len(data), tree_hash(data))
+                return resp["ResponseMetadata"]["HTTPStatusCode"], resp["archiveId"]
             except ClientError as e:
-                return e.response["ResponseMetadata"]["HTTPStatusCode"]
+                return e.response["ResponseMetadata"]["HTTPStatusCode"], None
 
         with ThreadPoolExecutor(max_workers=2) as pool:
-            statuses = list(pool.map(go, clients))
-        assert statuses.count(201) == 1, f"round {rnd}: {statuses}"
-        assert [s for s in statuses if s != 201][0] in (400, 404), f"round {rnd}: {statuses}"
+            results = list(pool.map(go, clients))
+        # The later one finds the first one's completion: both succeed, with the same archive.
+        assert [status for status, _ in results] == [201, 201], f"round {rnd}: {results}"
+        assert results[0][1] == results[1][1], f"round {rnd}: {results}"
     d = clients[0].describe_vault(accountId="-", vaultName=vault)
     assert d["NumberOfArchives"] == rounds
 
@@ -690,6 +728,9 @@ def test_complete_any_size_tree_hash(glacier, vault, size, seed):
 # ============================================================== abort
 
 def test_abort_204_then_gone(glacier, vault):
+    """Abort Multipart Upload: "After the Abort Multipart Upload request succeeds, you cannot
+    upload any more parts to the multipart upload or complete the multipart upload. ...
+    aborting an already-aborted upload will succeed, for a short time." (glacier-mock: 24 hours.)"""
     upload_id = initiate(glacier, vault)
     upload_part(glacier, vault, upload_id, 0, blob("abort", 100))
     resp = glacier.abort_multipart_upload(accountId="-", vaultName=vault, uploadId=upload_id)
@@ -700,12 +741,33 @@ def test_abort_204_then_gone(glacier, vault):
         upload_part(glacier, vault, upload_id, 0, b"x")
     with expect_error("ResourceNotFoundException", 404):
         complete(glacier, vault, upload_id, 100, tree_hash(blob("abort", 100)))
-    with expect_error("ResourceNotFoundException", 404):
-        glacier.abort_multipart_upload(accountId="-", vaultName=vault, uploadId=upload_id)
+    resp = glacier.abort_multipart_upload(accountId="-", vaultName=vault, uploadId=upload_id)
+    assert resp["ResponseMetadata"]["HTTPStatusCode"] == 204
     uploads = glacier.list_multipart_uploads(accountId="-", vaultName=vault)["UploadsList"]
     assert uploads == []
     d = glacier.describe_vault(accountId="-", vaultName=vault)
     assert (d["NumberOfArchives"], d["SizeInBytes"]) == (0, 0)
+
+
+def test_abort_again_only_in_its_own_vault(glacier, vault, vault_name):
+    other = vault_name()
+    glacier.create_vault(accountId="-", vaultName=other)
+    upload_id = initiate(glacier, vault)
+    glacier.abort_multipart_upload(accountId="-", vaultName=vault, uploadId=upload_id)
+    with expect_error("ResourceNotFoundException", 404):
+        glacier.abort_multipart_upload(accountId="-", vaultName=other, uploadId=upload_id)
+
+
+def test_abort_completed_upload_404(glacier, vault):
+    """Abort Multipart Upload: "Aborting a completed multipart upload fails." """
+    upload_id = initiate(glacier, vault)
+    upload_part(glacier, vault, upload_id, 0, b"done")
+    archive_id = complete(glacier, vault, upload_id, 4, tree_hash(b"done"))["archiveId"]
+    with expect_error("ResourceNotFoundException", 404):
+        glacier.abort_multipart_upload(accountId="-", vaultName=vault, uploadId=upload_id)
+    # the archive is untouched, and a repeated Complete still finds it
+    assert complete(glacier, vault, upload_id, 4, tree_hash(b"done"))["archiveId"] == archive_id
+    assert glacier.describe_vault(accountId="-", vaultName=vault)["NumberOfArchives"] == 1
 
 
 def test_abort_leaves_other_uploads(glacier, vault):

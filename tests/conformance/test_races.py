@@ -13,8 +13,8 @@ import requests
 from botocore.exceptions import ClientError
 
 from helpers import (
-    MIB, assert_blobs_match_metadata, assert_verify_ok, blob, complete, db_rows, expect_error,
-    initiate, inventory, list_all_parts, list_all_uploads, retrieve, tree_hash, upload, upload_part,
+    DEFAULT_ACCOUNT, MIB, assert_blobs_match_metadata, assert_verify_ok, blob, complete, db_rows,
+    expect_error, initiate, inventory, list_all_parts, list_all_uploads, retrieve, tree_hash, upload, upload_part,
 )
 
 ROUNDS = 15
@@ -51,6 +51,10 @@ def error_of(result) -> tuple:
 
 
 def test_racing_completes_make_exactly_one_archive(fresh_server):
+    """Two CompleteMultipartUpload calls for one upload: SQLite serialises them, the first
+    makes the archive and records the completion in the same transaction, the second finds
+    that record ("Complete Multipart Upload is an idempotent operation ... the operation will
+    succeed and return the same archive ID"). Both succeed, one archive exists."""
     srv = fresh_server()
     clients = [srv.client(), srv.client()]
     c = clients[0]
@@ -63,12 +67,11 @@ def test_racing_completes_make_exactly_one_archive(fresh_server):
         upload_part(c, "race", upload_id, MIB, data[MIB:])
         results = race(*(lambda cl=cl: complete(cl, "race", upload_id, len(data), tree_hash(data))
                          for cl in clients))
-        ok = [r[1] for r in results if r[0] == "ok"]
-        assert ok, f"round {rnd}: no Complete succeeded: {results}"
+        assert all(r[0] == "ok" for r in results), f"round {rnd}: a Complete failed: {results}"
+        ok = [r[1] for r in results]
         assert len({r["archiveId"] for r in ok}) == 1, f"round {rnd}: two archives from one upload: {ok}"
-        for r in results:
-            if r[0] == "error":
-                assert error_of(r) == ("ResourceNotFoundException", 404), r
+        assert {(r["location"], r["checksum"]) for r in ok} == {
+            (f"/{DEFAULT_ACCOUNT}/vaults/race/archives/{ok[0]['archiveId']}", tree_hash(data))}, ok
         winners.append((ok[0]["archiveId"], data))
         d = c.describe_vault(accountId="-", vaultName="race")
         assert d["NumberOfArchives"] == rnd + 1, f"round {rnd}: {d['NumberOfArchives']} archives"
@@ -78,6 +81,33 @@ def test_racing_completes_make_exactly_one_archive(fresh_server):
         assert listed[archive_id]["SHA256TreeHash"] == tree_hash(data)
         assert retrieve(c, "race", archive_id) == data
     assert list_all_uploads(c, "race") == []
+    assert_verify_ok(srv.data_dir)
+    assert_blobs_match_metadata(srv.data_dir)
+
+
+def test_racing_deletes_and_aborts_all_succeed_once(fresh_server):
+    """Two DeleteArchive calls for one archive, two AbortMultipartUpload calls for one upload:
+    both succeed ("Attempting to delete an already-deleted archive does not result in an
+    error"; "aborting an already-aborted upload will succeed"), and each takes effect once."""
+    srv = fresh_server()
+    clients = [srv.client(), srv.client()]
+    c = clients[0]
+    c.create_vault(accountId="-", vaultName="again")
+    kept = upload(c, "again", b"kept")["archiveId"]
+    for rnd in range(ROUNDS):
+        archive_id = upload(c, "again", blob(f"del-{rnd}", 1000 + rnd))["archiveId"]
+        upload_id = initiate(c, "again")
+        upload_part(c, "again", upload_id, 0, blob(f"abort-{rnd}", 500))
+        results = race(
+            lambda: clients[0].delete_archive(accountId="-", vaultName="again", archiveId=archive_id),
+            lambda: clients[1].delete_archive(accountId="-", vaultName="again", archiveId=archive_id),
+            lambda: clients[0].abort_multipart_upload(accountId="-", vaultName="again", uploadId=upload_id),
+            lambda: clients[1].abort_multipart_upload(accountId="-", vaultName="again", uploadId=upload_id))
+        assert all(r[0] == "ok" for r in results), f"round {rnd}: {results}"
+        d = c.describe_vault(accountId="-", vaultName="again")
+        assert (d["NumberOfArchives"], d["SizeInBytes"]) == (1, len(b"kept")), f"round {rnd}: {d}"
+    assert [a["ArchiveId"] for a in inventory(c, "again")] == [kept]
+    assert list_all_uploads(c, "again") == []
     assert_verify_ok(srv.data_dir)
     assert_blobs_match_metadata(srv.data_dir)
 

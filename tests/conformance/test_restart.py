@@ -82,6 +82,30 @@ def test_aborted_upload_stays_gone_after_restart(fresh_server):
         srv.client().list_parts(accountId="-", vaultName="ab", uploadId=upload_id)
 
 
+def test_repeated_delete_complete_abort_recognised_after_restart(fresh_server):
+    """What a repeated DeleteArchive, CompleteMultipartUpload or AbortMultipartUpload needs is
+    stored with the data, so a client retrying across a server restart gets the same answers."""
+    srv = fresh_server()
+    c = srv.client()
+    c.create_vault(accountId="-", vaultName="again")
+    deleted = create_archive(c, "again", b"deleted")["archiveId"]
+    c.delete_archive(accountId="-", vaultName="again", archiveId=deleted)
+    done = initiate(c, "again")
+    upload_part(c, "again", done, 0, b"done")
+    archive_id = complete(c, "again", done, 4, tree_hash(b"done"))["archiveId"]
+    aborted = initiate(c, "again")
+    c.abort_multipart_upload(accountId="-", vaultName="again", uploadId=aborted)
+    srv.restart()
+    c = srv.client()
+    assert c.delete_archive(accountId="-", vaultName="again", archiveId=deleted)[
+        "ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert complete(c, "again", done, 4, tree_hash(b"done"))["archiveId"] == archive_id
+    assert c.abort_multipart_upload(accountId="-", vaultName="again", uploadId=aborted)[
+        "ResponseMetadata"]["HTTPStatusCode"] == 204
+    d = c.describe_vault(accountId="-", vaultName="again")
+    assert (d["NumberOfArchives"], d["SizeInBytes"]) == (1, 4)
+
+
 def test_sigint_exits_cleanly_and_keeps_data(fresh_server):
     srv = fresh_server()
     c = srv.client()

@@ -193,7 +193,9 @@ def test_cli_workflow(aws, vault_name, tmp_path):
     assert [j["JobId"] for j in jobs["JobList"]] == [inv["jobId"], ret["jobId"]]
 
     assert aws("delete-archive", *v, f"--archive-id={archive_id}") is None
-    p = aws("delete-archive", *v, f"--archive-id={archive_id}", check=False)
+    # idempotent: "Attempting to delete an already-deleted archive does not result in an error"
+    assert aws("delete-archive", *v, f"--archive-id={archive_id}") is None
+    p = aws("delete-archive", *v, "--archive-id=never-uploaded", check=False)
     assert p.returncode != 0 and "ResourceNotFoundException" in p.stderr
     assert aws("delete-vault", *v) is None
     p = aws("describe-vault", *v, check=False)
