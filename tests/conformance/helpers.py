@@ -675,3 +675,32 @@ OPERATION_PATHS = {
     "UploadMultipartPart": ("PUT", "/{accountId}/vaults/{vaultName}/multipart-uploads/{uploadId}", ""),
 }
 assert len(OPERATION_PATHS) == 33
+
+
+# --------------------------------------------------------------------------
+# real-client programs (tests/clients/*): they print one JSON line per step
+# --------------------------------------------------------------------------
+
+def client_env(**extra: str) -> dict:
+    """The environment without AWS_ or GLACIER_MOCK_ variables, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GLACIER_MOCK_"))}
+    env.update(extra)
+    return env
+
+
+def run_client_program(cmd: list[str], name: str, expected_steps: list[str], env: dict,
+                       timeout: float = 180) -> dict[str, list[dict]]:
+    """Runs a client program, checks it exited 0 and printed exactly `expected_steps` (JSON
+    lines with a "step"), and returns the lines grouped by step, in order."""
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    where = f"{name} exited {p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}"
+    try:
+        lines = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
+    except ValueError as e:
+        raise AssertionError(f"{name} printed a line that is not JSON ({e})\n{where}")
+    assert p.returncode == 0, where
+    assert [ln["step"] for ln in lines] == expected_steps, where
+    steps: dict[str, list[dict]] = {}
+    for ln in lines:
+        steps.setdefault(ln["step"], []).append(ln)
+    return steps

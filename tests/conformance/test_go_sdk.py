@@ -16,7 +16,6 @@ When go or the SDK is missing the tests fail (they do not skip).
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -27,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import (DEFAULT_ACCOUNT, DEFAULT_REGION, MIB, REPO, content_bytes, describe,
+from helpers import (client_env, run_client_program, DEFAULT_ACCOUNT, DEFAULT_REGION, MIB, REPO, content_bytes, describe,
                      expect_error, list_all_parts, retrieval_job, sha256_hex, tree_hash)
 
 GO_SOURCE = REPO / "tests" / "clients" / "go" / "glacierclient"
@@ -99,23 +98,9 @@ def go_client(tmp_path_factory) -> Path:
 
 
 def run_go_client(binary: Path, endpoint: str, vault: str, tmp: Path) -> dict[str, list[dict]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GLACIER_MOCK_"))}
-    env.update({"AWS_CONFIG_FILE": str(tmp / "no-config"),
-                "AWS_SHARED_CREDENTIALS_FILE": str(tmp / "no-credentials"),
-                "AWS_EC2_METADATA_DISABLED": "true"})
-    p = subprocess.run([str(binary), "-vault", vault, endpoint], env=env,
-                       capture_output=True, text=True, timeout=180)
-    where = f"glacierclient exited {p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}"
-    try:
-        lines = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
-    except ValueError as e:
-        raise AssertionError(f"glacierclient printed a line that is not JSON ({e})\n{where}")
-    assert p.returncode == 0, where
-    assert [ln["step"] for ln in lines] == STEPS, where
-    steps: dict[str, list[dict]] = {}
-    for ln in lines:
-        steps.setdefault(ln["step"], []).append(ln)
-    return steps
+    env = client_env(AWS_CONFIG_FILE=str(tmp / "no-config"), AWS_SHARED_CREDENTIALS_FILE=str(tmp / "no-credentials"),
+                     AWS_EC2_METADATA_DISABLED="true")
+    return run_client_program([str(binary), "-vault", vault, endpoint], "glacierclient", STEPS, env)
 
 
 # --------------------------------------------------------------------------

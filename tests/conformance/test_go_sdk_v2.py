@@ -28,9 +28,7 @@ When go or the SDK is missing the tests fail (they do not skip).
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import re
 import shutil
 import subprocess
@@ -39,7 +37,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import (DEFAULT_ACCOUNT, DEFAULT_REGION, ISO_RE, MIB, REPO, describe, expect_error,
+from helpers import (client_env, run_client_program, DEFAULT_ACCOUNT, DEFAULT_REGION, ISO_RE, MIB, REPO, describe, expect_error,
                      list_all_parts, retrieval_job, sha256_hex, tree_hash)
 from test_go_sdk import SDK_GOPATH, go_content, go_env
 
@@ -95,24 +93,9 @@ def go2_client(tmp_path_factory) -> Path:
 
 
 def run_go2_client(binary: Path, endpoint: str, vault: str, tmp: Path) -> dict[str, list[dict]]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AWS_", "GLACIER_MOCK_"))}
-    env.update({"AWS_CONFIG_FILE": str(tmp / "no-config"),
-                "AWS_SHARED_CREDENTIALS_FILE": str(tmp / "no-credentials"),
-                "AWS_EC2_METADATA_DISABLED": "true"})
-    p = subprocess.run([str(binary), "-vault", vault, endpoint], env=env,
-                       capture_output=True, text=True, timeout=180)
-    where = f"glacierclient (v2) exited {p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}"
-    try:
-        lines = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
-    except ValueError as e:
-        raise AssertionError(f"glacierclient (v2) printed a line that is not JSON ({e})\n{where}")
-    assert p.returncode == 0, where
-    assert [ln["step"] for ln in lines] == STEPS, where
-    steps: dict[str, list[dict]] = {}
-    for ln in lines:
-        steps.setdefault(ln["step"], []).append(ln)
-    return steps
+    env = client_env(AWS_CONFIG_FILE=str(tmp / "no-config"), AWS_SHARED_CREDENTIALS_FILE=str(tmp / "no-credentials"),
+                     AWS_EC2_METADATA_DISABLED="true")
+    return run_client_program([str(binary), "-vault", vault, endpoint], "glacierclient (v2)", STEPS, env)
 
 
 # --------------------------------------------------------------------------

@@ -41,7 +41,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import (DEFAULT_ACCOUNT, DEFAULT_REGION, ISO_RE, MIB, REPO, assert_recent, blob, create_archive,
+from helpers import (client_env, run_client_program, DEFAULT_ACCOUNT, DEFAULT_REGION, ISO_RE, MIB, REPO, assert_recent, blob, create_archive,
                      describe, expect_error, list_all_uploads, notifications_for_job, retrieval_job,
                      sha256_hex, tree_hash)
 
@@ -77,19 +77,7 @@ def ruby() -> str:
 
 
 def run_sdk(ruby: str, port: int, vault: str, path: Path) -> dict[str, list[dict]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GLACIER_MOCK_"))}
-    p = subprocess.run([ruby, str(SCRIPT), str(port), vault, str(path)], env=env,
-                       capture_output=True, text=True, timeout=180)
-    where = f"glacier_sdk_v1.rb exited {p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}"
-    try:
-        lines = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
-    except ValueError as e:
-        raise AssertionError(f"glacier_sdk_v1.rb printed a line that is not JSON ({e})\n{where}")
-    assert p.returncode == 0 and [ln["step"] for ln in lines] == STEPS, where
-    steps: dict[str, list[dict]] = {}
-    for ln in lines:
-        steps.setdefault(ln["step"], []).append(ln)
-    return steps
+    return run_client_program([ruby, str(SCRIPT), str(port), vault, str(path)], "glacier_sdk_v1.rb", STEPS, client_env())
 
 
 def one(steps, name) -> dict:
