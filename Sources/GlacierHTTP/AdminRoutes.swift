@@ -1,11 +1,14 @@
+import Foundation
 import GlacierDomain
 import HTTPTypes
 import Hummingbird
 
-/// Endpoints outside Glacier's path space, for test suites: health and reset. The moto
-/// alias lets suites written for moto's server mode reset glacier-mock unchanged.
+/// Endpoints outside Glacier's path space, for test suites: health, reset, jobs, notifications
+/// and injected faults. The moto alias lets suites written for moto's server mode reset
+/// glacier-mock unchanged.
 struct AdminRoutes: Sendable {
     let service: GlacierService
+    let faults: FaultInjector
 
     /// True for the paths these endpoints own; the authentication and the operation
     /// dispatcher let them through untouched.
@@ -18,6 +21,7 @@ struct AdminRoutes: Sendable {
         case (.get, "/_mock/health"):
             return Self.ok()
         case (.post, "/_mock/reset"), (.post, "/moto-api/reset"):
+            faults.clear()
             try await service.reset()
             return Self.ok()
         case (.post, "/_mock/jobs/complete"):
@@ -27,11 +31,94 @@ struct AdminRoutes: Sendable {
         case (.get, "/_mock/notifications"):
             // Job-completion notifications the server sent (or would have sent) to SNS topics.
             return Self.json(.object([("Notifications", try await service.notifications())]))
+        case (.post, "/_mock/faults"):
+            // Arms an error for the next requests that match (README, "Injected faults").
+            let rule = try Self.faultRule(try await Self.smallBody(request))
+            guard faults.arm(rule) else {
+                throw GlacierError(.limitExceeded, "At most \(FaultInjector.maxRules) fault rules may be armed at once; DELETE /_mock/faults disarms them")
+            }
+            return Self.faultList(faults.armed, status: "ok")
+        case (.get, "/_mock/faults"):
+            return Self.faultList(faults.armed, status: nil)
+        case (.delete, "/_mock/faults"):
+            let n = faults.clear()
+            return Self.json(.object([("status", .string("ok")), ("cleared", .int(Int64(n)))]))
         default:
             throw GlacierError(
                 .unknownOperation,
-                "No glacier-mock endpoint matches \(request.method.rawValue) \(request.uri.path.prefix(300)); the admin endpoints are GET /_mock/health, POST /_mock/reset (or /moto-api/reset), POST /_mock/jobs/complete and GET /_mock/notifications")
+                "No glacier-mock endpoint matches \(request.method.rawValue) \(request.uri.path.prefix(300)); the admin endpoints are GET /_mock/health, POST /_mock/reset (or /moto-api/reset), POST /_mock/jobs/complete, GET /_mock/notifications and POST, GET or DELETE /_mock/faults")
         }
+    }
+
+    /// An admin request's JSON body, read whole; more than 64 KiB is refused.
+    static func smallBody(_ request: Request) async throws -> [UInt8] {
+        var collected: [UInt8] = []
+        for try await chunk in request.body {
+            guard collected.count + chunk.readableBytes <= OperationInput.maxJSONBody else {
+                throw GlacierError.invalid("The request body of POST /_mock/faults is larger than \(OperationInput.maxJSONBody) bytes")
+            }
+            collected.append(contentsOf: chunk.readableBytesView)
+        }
+        return collected
+    }
+
+    /// A fault rule from `{"Operation", "Code", "Count"?, "VaultName"?, "Message"?}`.
+    static func faultRule(_ body: [UInt8]) throws -> FaultInjector.Rule {
+        let object = try JSONInput.object(body, what: "a fault rule: Operation, Code, and optionally Count, VaultName, Message")
+        let known: Set<String> = ["Operation", "Code", "Count", "VaultName", "Message"]
+        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+            throw GlacierError.invalid("Unknown fault rule member '\(unknown.prefix(100))'; the members are Operation, Code, Count, VaultName and Message")
+        }
+        guard let operationName = try JSONInput.string(object, "Operation") else {
+            throw GlacierError.missingHeader("Operation (an operation name such as UploadArchive, or * for every operation)")
+        }
+        var operation: OperationName?
+        if operationName != "*" {
+            guard let named = OperationName(rawValue: operationName) else {
+                throw GlacierError.invalid("Operation '\(operationName.prefix(100))' is not one of Glacier's 33 operations (e.g. UploadArchive, DescribeVault) or *")
+            }
+            operation = named
+        }
+        guard let codeName = try JSONInput.string(object, "Code") else {
+            throw GlacierError.missingHeader("Code (a Glacier error code such as ThrottlingException)")
+        }
+        guard let code = FaultInjector.armableCodes.first(where: { $0.rawValue == codeName }) else {
+            throw GlacierError.invalid(
+                "Code '\(codeName.prefix(100))' is not a Glacier error code; one of \(FaultInjector.armableCodes.map(\.rawValue).joined(separator: ", "))")
+        }
+        var count = 1
+        switch object["Count"] {
+        case nil: break
+        case let n as Int:
+            guard (1...FaultInjector.maxCount).contains(n) else {
+                throw GlacierError.invalid("Count must be between 1 and \(FaultInjector.maxCount); it is \(n)")
+            }
+            count = n
+        default:
+            throw GlacierError.invalid("Count must be a whole number between 1 and \(FaultInjector.maxCount)")
+        }
+        let vaultName = try JSONInput.string(object, "VaultName")
+        if let vaultName { try Rules.checkVaultName(vaultName) }
+        let message = try JSONInput.string(object, "Message")
+            ?? "Injected by glacier-mock: \(code.rawValue) for \(operationName) (armed with POST /_mock/faults)"
+        guard !message.isEmpty, message.utf8.count <= 1024 else {
+            throw GlacierError.invalid("Message must be 1 to 1024 bytes")
+        }
+        return FaultInjector.Rule(operation: operation, vaultName: vaultName, code: code, message: message, count: count)
+    }
+
+    /// `{"status"?, "Faults": [...]}`: the armed rules with their remaining counts.
+    static func faultList(_ rules: [FaultInjector.Rule], status: String?) -> Response {
+        let list = rules.map { rule -> JSONValue in
+            .object([
+                ("Operation", .string(rule.operation?.rawValue ?? "*")), ("VaultName", .optional(rule.vaultName)),
+                ("Code", .string(rule.code.rawValue)), ("Message", .string(rule.message)), ("Remaining", .int(Int64(rule.remaining))),
+            ])
+        }
+        var members: [(String, JSONValue)] = []
+        if let status { members.append(("status", .string(status))) }
+        members.append(("Faults", .array(list)))
+        return json(.object(members))
     }
 
     static func json(_ value: JSONValue) -> Response {

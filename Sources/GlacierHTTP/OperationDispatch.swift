@@ -71,6 +71,8 @@ public typealias OperationHandler = @Sendable (OperationInput, GlacierRequestCon
 struct OperationDispatchMiddleware: GlacierMiddleware {
     typealias Context = GlacierRequestContext
     let handlers: [OperationName: OperationHandler]
+    /// Errors armed by `POST /_mock/faults`, answered before a matching request's handler runs.
+    let faults: FaultInjector
     /// Reuses a rendered response until the next write (`GlacierService.untilNextWrite`).
     let remember: Remember
     /// Checks the vault's lock and access policies for `glacier:<operation>`.
@@ -80,10 +82,12 @@ struct OperationDispatchMiddleware: GlacierMiddleware {
 
     init(
         handlers: [OperationName: OperationHandler],
+        faults: FaultInjector = FaultInjector(),
         remember: @escaping Remember,
         enforcePolicies: @escaping @Sendable (Caller, _ vaultName: String, _ action: String) async throws -> Void
     ) {
         self.handlers = handlers
+        self.faults = faults
         self.remember = remember
         self.enforcePolicies = enforcePolicies
     }
@@ -132,6 +136,10 @@ struct OperationDispatchMiddleware: GlacierMiddleware {
             throw GlacierError(
                 .missingParameterValue,
                 "Required parameter missing: API version (the x-amz-glacier-version header; the only version is 2012-06-01)")
+        }
+        // An armed fault answers in place of the operation, before anything is read or changed.
+        if let fault = faults.take(spec.name, vaultName: parameters["vaultName"]) {
+            throw fault
         }
         if spec.name != .uploadArchive && spec.name != .uploadMultipartPart,
             let declared = request.headers[.contentLength].flatMap({ Int64($0) }), declared > OperationInput.maxJSONBody
