@@ -62,12 +62,15 @@ struct AdminRoutes: Sendable {
         return collected
     }
 
-    /// A fault rule from `{"Operation", "Code", "Count"?, "VaultName"?, "Message"?}`.
+    /// A fault rule from `{"Operation", "Code"?, "DelayMilliseconds"?, "Count"?, "VaultName"?, "Message"?}`
+    /// (Code or DelayMilliseconds or both).
     static func faultRule(_ body: [UInt8]) throws -> FaultInjector.Rule {
-        let object = try JSONInput.object(body, what: "a fault rule: Operation, Code, and optionally Count, VaultName, Message")
-        let known: Set<String> = ["Operation", "Code", "Count", "VaultName", "Message"]
+        let object = try JSONInput.object(
+            body, what: "a fault rule: Operation, Code and/or DelayMilliseconds, and optionally Count, VaultName, Message")
+        let known = ["Operation", "Code", "DelayMilliseconds", "Count", "VaultName", "Message"]
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
-            throw GlacierError.invalid("Unknown fault rule member '\(unknown.prefix(100))'; the members are Operation, Code, Count, VaultName and Message")
+            throw GlacierError.invalid(
+                "Unknown fault rule member '\(unknown.prefix(100))'; the members are \(known.joined(separator: ", "))")
         }
         guard let operationName = try JSONInput.string(object, "Operation") else {
             throw GlacierError.missingHeader("Operation (an operation name such as UploadArchive, or * for every operation)")
@@ -79,32 +82,37 @@ struct AdminRoutes: Sendable {
             }
             operation = named
         }
-        guard let codeName = try JSONInput.string(object, "Code") else {
-            throw GlacierError.missingHeader("Code (a Glacier error code such as ThrottlingException)")
-        }
-        guard let code = FaultInjector.armableCodes.first(where: { $0.rawValue == codeName }) else {
-            throw GlacierError.invalid(
-                "Code '\(codeName.prefix(100))' is not a Glacier error code; one of \(FaultInjector.armableCodes.map(\.rawValue).joined(separator: ", "))")
-        }
-        var count = 1
-        switch object["Count"] {
-        case nil: break
-        case let n as Int:
-            guard (1...FaultInjector.maxCount).contains(n) else {
-                throw GlacierError.invalid("Count must be between 1 and \(FaultInjector.maxCount); it is \(n)")
+        var code: GlacierError.Code?
+        if let codeName = try JSONInput.string(object, "Code") {
+            guard let armable = FaultInjector.armableCodes.first(where: { $0.rawValue == codeName }) else {
+                throw GlacierError.invalid(
+                    "Code '\(codeName.prefix(100))' is not a Glacier error code; one of \(FaultInjector.armableCodes.map(\.rawValue).joined(separator: ", "))")
             }
-            count = n
-        default:
-            throw GlacierError.invalid("Count must be a whole number between 1 and \(FaultInjector.maxCount)")
+            code = armable
         }
+        let delay = try wholeNumber(object, "DelayMilliseconds", in: 1...FaultInjector.maxDelayMilliseconds) ?? 0
+        guard code != nil || delay > 0 else {
+            throw GlacierError.missingHeader("Code or DelayMilliseconds (a Glacier error code such as ThrottlingException, a delay, or both)")
+        }
+        let count = try wholeNumber(object, "Count", in: 1...FaultInjector.maxCount) ?? 1
         let vaultName = try JSONInput.string(object, "VaultName")
         if let vaultName { try Rules.checkVaultName(vaultName) }
         let message = try JSONInput.string(object, "Message")
-            ?? "Injected by glacier-mock: \(code.rawValue) for \(operationName) (armed with POST /_mock/faults)"
+            ?? "Injected by glacier-mock: \(code?.rawValue ?? "delay") for \(operationName) (armed with POST /_mock/faults)"
         guard !message.isEmpty, message.utf8.count <= 1024 else {
             throw GlacierError.invalid("Message must be 1 to 1024 bytes")
         }
-        return FaultInjector.Rule(operation: operation, vaultName: vaultName, code: code, message: message, count: count)
+        return FaultInjector.Rule(
+            operation: operation, vaultName: vaultName, code: code, message: message, delayMilliseconds: delay, count: count)
+    }
+
+    /// A whole-number member within `range`; nil when absent.
+    static func wholeNumber(_ object: [String: Any], _ key: String, in range: ClosedRange<Int>) throws -> Int? {
+        switch object[key] {
+        case nil: return nil
+        case let n as Int where range.contains(n): return n
+        default: throw GlacierError.invalid("\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
     }
 
     /// `{"status"?, "Faults": [...]}`: the armed rules with their remaining counts.
@@ -112,7 +120,8 @@ struct AdminRoutes: Sendable {
         let list = rules.map { rule -> JSONValue in
             .object([
                 ("Operation", .string(rule.operation?.rawValue ?? "*")), ("VaultName", .optional(rule.vaultName)),
-                ("Code", .string(rule.code.rawValue)), ("Message", .string(rule.message)), ("Remaining", .int(Int64(rule.remaining))),
+                ("Code", .optional(rule.code?.rawValue)), ("DelayMilliseconds", .int(Int64(rule.delayMilliseconds))),
+                ("Message", .string(rule.message)), ("Remaining", .int(Int64(rule.remaining))),
             ])
         }
         var members: [(String, JSONValue)] = []

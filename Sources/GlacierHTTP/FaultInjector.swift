@@ -7,26 +7,33 @@ import Synchronization
 /// ServiceUnavailableException, RequestTimeoutException, ...), which a local server would
 /// otherwise never send.
 ///
-/// A rule names an operation (or every operation), optionally a vault, the error code, and how
-/// many requests it answers. A matched request is refused before its handler runs, so it
-/// changes nothing; the rule's count goes down by one and the rule is gone at zero. Rules are
-/// tried in the order they were armed. Costs one relaxed atomic load per request while none
-/// is armed.
+/// A rule names an operation (or every operation), optionally a vault, the error code and/or a
+/// delay, and how many requests it applies to. A matched request waits the delay, then is
+/// refused with the error before its handler runs (so it changes nothing), or, without an
+/// error, is served late (to test a client's timeouts); the rule's count goes down by one and
+/// the rule is gone at zero. Rules are tried in the order they were armed. Costs one relaxed
+/// atomic load per request while none is armed.
 public final class FaultInjector: Sendable {
     public struct Rule: Sendable, Equatable {
         /// nil: every Glacier operation.
         public let operation: OperationName?
         /// nil: every vault (and operations without one).
         public let vaultName: String?
-        public let code: GlacierError.Code
+        /// nil: the request is served (after `delayMilliseconds`).
+        public let code: GlacierError.Code?
         public let message: String
+        public let delayMilliseconds: Int
         public internal(set) var remaining: Int
 
-        public init(operation: OperationName?, vaultName: String?, code: GlacierError.Code, message: String, count: Int) {
+        public init(
+            operation: OperationName?, vaultName: String?, code: GlacierError.Code?, message: String,
+            delayMilliseconds: Int = 0, count: Int
+        ) {
             self.operation = operation
             self.vaultName = vaultName
             self.code = code
             self.message = message
+            self.delayMilliseconds = delayMilliseconds
             self.remaining = count
         }
 
@@ -41,9 +48,16 @@ public final class FaultInjector: Sendable {
         $0 != .notImplemented && $0 != .unknownOperation
     }
 
-    /// Most requests one rule may answer, and most rules armed at once.
+    /// What a matched request gets: a wait, then the error (or, without one, service).
+    public struct Fault: Sendable, Equatable {
+        public let delayMilliseconds: Int
+        public let error: GlacierError?
+    }
+
+    /// Most requests one rule may answer, most rules armed at once, longest delay.
     public static let maxCount = 1_000_000
     public static let maxRules = 1_000
+    public static let maxDelayMilliseconds = 60_000
 
     private let rules = Mutex<[Rule]>([])
     /// Rules armed; read without the lock on every request.
@@ -61,9 +75,9 @@ public final class FaultInjector: Sendable {
         }
     }
 
-    /// The error for a request of `operation` on `vaultName`, taken from the first matching
+    /// The fault for a request of `operation` on `vaultName`, taken from the first matching
     /// rule; nil when no rule matches (the request proceeds).
-    public func take(_ operation: OperationName, vaultName: String?) -> GlacierError? {
+    public func take(_ operation: OperationName, vaultName: String?) -> Fault? {
         guard armedCount.load(ordering: .relaxed) > 0 else { return nil }
         return rules.withLock { rules in
             guard let i = rules.firstIndex(where: { $0.matches(operation, vaultName: vaultName) }) else { return nil }
@@ -73,7 +87,7 @@ public final class FaultInjector: Sendable {
                 rules.remove(at: i)
                 armedCount.store(rules.count, ordering: .relaxed)
             }
-            return GlacierError(rule.code, rule.message)
+            return Fault(delayMilliseconds: rule.delayMilliseconds, error: rule.code.map { GlacierError($0, rule.message) })
         }
     }
 

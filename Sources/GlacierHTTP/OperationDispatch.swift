@@ -137,9 +137,13 @@ struct OperationDispatchMiddleware: GlacierMiddleware {
                 .missingParameterValue,
                 "Required parameter missing: API version (the x-amz-glacier-version header; the only version is 2012-06-01)")
         }
-        // An armed fault answers in place of the operation, before anything is read or changed.
+        // An armed fault: a wait, then an answer in place of the operation, before anything is
+        // read or changed (or, with a delay alone, the operation served late).
         if let fault = faults.take(spec.name, vaultName: parameters["vaultName"]) {
-            throw fault
+            if fault.delayMilliseconds > 0 {
+                try await Task.sleep(for: .milliseconds(fault.delayMilliseconds))
+            }
+            if let error = fault.error { throw error }
         }
         if spec.name != .uploadArchive && spec.name != .uploadMultipartPart,
             let declared = request.headers[.contentLength].flatMap({ Int64($0) }), declared > OperationInput.maxJSONBody

@@ -19,9 +19,9 @@ import Testing
         let faults = FaultInjector()
         #expect(faults.arm(rule(.uploadArchive, .serviceUnavailable, count: 2, message: "busy")))
         #expect(faults.take(.describeVault, vaultName: "v") == nil)
-        #expect(faults.take(.uploadArchive, vaultName: "v") == GlacierError(.serviceUnavailable, "busy"))
+        #expect(faults.take(.uploadArchive, vaultName: "v") == .init(delayMilliseconds: 0, error: GlacierError(.serviceUnavailable, "busy")))
         #expect(faults.armed.map(\.remaining) == [1])
-        #expect(faults.take(.uploadArchive, vaultName: "w")?.code == .serviceUnavailable)
+        #expect(faults.take(.uploadArchive, vaultName: "w")?.error?.code == .serviceUnavailable)
         #expect(faults.armed.isEmpty)
         #expect(faults.take(.uploadArchive, vaultName: "v") == nil)
     }
@@ -31,9 +31,9 @@ import Testing
         #expect(faults.arm(rule(.describeVault, vault: "a", .resourceNotFound)))
         #expect(faults.arm(rule(nil, .requestTimeout)))
         // The vault rule does not match vault b; the wildcard, armed later, does.
-        #expect(faults.take(.describeVault, vaultName: "b")?.code == .requestTimeout)
+        #expect(faults.take(.describeVault, vaultName: "b")?.error?.code == .requestTimeout)
         #expect(faults.take(.describeVault, vaultName: "b") == nil)
-        #expect(faults.take(.describeVault, vaultName: "a")?.code == .resourceNotFound)
+        #expect(faults.take(.describeVault, vaultName: "a")?.error?.code == .resourceNotFound)
         #expect(faults.armed.isEmpty)
     }
 
@@ -41,8 +41,8 @@ import Testing
         let faults = FaultInjector()
         #expect(faults.arm(rule(.listVaults, .throttling)))
         #expect(faults.arm(rule(.listVaults, .serviceUnavailable)))
-        #expect(faults.take(.listVaults, vaultName: nil)?.code == .throttling)
-        #expect(faults.take(.listVaults, vaultName: nil)?.code == .serviceUnavailable)
+        #expect(faults.take(.listVaults, vaultName: nil)?.error?.code == .throttling)
+        #expect(faults.take(.listVaults, vaultName: nil)?.error?.code == .serviceUnavailable)
     }
 
     @Test func clearAndTheRuleLimit() {
@@ -52,6 +52,13 @@ import Testing
         #expect(faults.clear() == FaultInjector.maxRules)
         #expect(faults.take(.listVaults, vaultName: nil) == nil)
         #expect(faults.arm(rule(.listVaults)))
+    }
+
+    @Test func aDelayAloneServesLate() {
+        let faults = FaultInjector()
+        #expect(faults.arm(FaultInjector.Rule(operation: .listVaults, vaultName: nil, code: nil, message: "m", delayMilliseconds: 250, count: 1)))
+        #expect(faults.take(.listVaults, vaultName: nil) == .init(delayMilliseconds: 250, error: nil))
+        #expect(faults.take(.listVaults, vaultName: nil) == nil)
     }
 
     @Test func armableCodesAreGlaciersOwn() {

@@ -7,9 +7,11 @@ Each test uses its own server: armed rules are server-wide."""
 from __future__ import annotations
 
 import json
+import time
 
 import boto3
 import botocore.config
+import botocore.exceptions
 import pytest
 
 from helpers import (
@@ -47,6 +49,7 @@ def test_armed_fault_answers_its_count_then_requests_pass(fresh_server):
     out = arm(ep, Operation="DescribeVault", Code="ThrottlingException", Count=2)
     assert out["status"] == "ok"
     assert out["Faults"] == [{"Operation": "DescribeVault", "VaultName": None, "Code": "ThrottlingException",
+                              "DelayMilliseconds": 0,
                               "Message": "Injected by glacier-mock: ThrottlingException for DescribeVault "
                                          "(armed with POST /_mock/faults)", "Remaining": 2}]
     body = assert_raw_error(raw(ep, "GET", "/-/vaults/v"), "ThrottlingException", 400)
@@ -110,6 +113,42 @@ def test_large_part_refused_before_its_body_then_retried(fresh_server):
     assert_raw_error(r, "RequestTimeoutException", 408)
 
 
+def test_delay_alone_serves_late_so_client_timeouts_can_be_tested(fresh_server):
+    srv = fresh_server()
+    ep = srv.endpoint
+    out = arm(ep, Operation="ListVaults", DelayMilliseconds=3000)
+    assert out["Faults"][0]["Code"] is None and out["Faults"][0]["DelayMilliseconds"] == 3000
+    impatient = boto3.session.Session().client(
+        "glacier", endpoint_url=ep, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test",
+        config=botocore.config.Config(retries={"total_max_attempts": 1}, read_timeout=0.5, connect_timeout=5))
+    with pytest.raises(botocore.exceptions.ReadTimeoutError):
+        impatient.list_vaults(accountId="-")
+    assert armed(ep) == []
+    # The rule is used up: the same call is answered in time now.
+    assert impatient.list_vaults(accountId="-")["VaultList"] == []
+
+
+def test_upload_delayed_past_the_body_timeout_gets_408(fresh_server):
+    """The body timeout runs while an upload waits, as it would for a stalled body."""
+    srv = fresh_server(args=("--body-timeout", "1s"))
+    c = _with_retries(srv.endpoint, 1)
+    c.create_vault(accountId="-", vaultName="v")
+    arm(srv.endpoint, Operation="UploadArchive", DelayMilliseconds=2500)
+    with expect_error("RequestTimeoutException", 408):
+        c.upload_archive(accountId="-", vaultName="v", body=blob("late", 8 * MIB))
+    time.sleep(2.5)  # past the end of the delay: the request's task has run on by then
+    assert inventory(c, "v") == []
+    assert srv.client().list_vaults(accountId="-")["VaultList"][0]["NumberOfArchives"] == 0
+
+
+def test_delay_then_error(fresh_server):
+    srv = fresh_server()
+    ep = srv.endpoint
+    arm(ep, Operation="ListVaults", Code="ServiceUnavailableException", DelayMilliseconds=100)
+    assert_raw_error(raw(ep, "GET", "/-/vaults"), "ServiceUnavailableException", 500)
+    assert raw(ep, "GET", "/-/vaults").status_code == 200
+
+
 def test_vault_filter_and_wildcard(fresh_server):
     srv = fresh_server()
     ep = srv.endpoint
@@ -135,7 +174,9 @@ def test_vault_filter_and_wildcard(fresh_server):
     (b'{"Operation": "UploadArchive", "Code": "ThrottlingException", "Message": ""}', "InvalidParameterValueException", "Message"),
     (b'{"Operation": "UploadArchive", "Code": "ThrottlingException", "Times": 2}', "InvalidParameterValueException", "Times"),
     (b'{"Code": "ThrottlingException"}', "MissingParameterValueException", "Operation"),
-    (b'{"Operation": "UploadArchive"}', "MissingParameterValueException", "Code"),
+    (b'{"Operation": "UploadArchive"}', "MissingParameterValueException", "Code or DelayMilliseconds"),
+    (b'{"Operation": "UploadArchive", "DelayMilliseconds": 0}', "InvalidParameterValueException", "DelayMilliseconds"),
+    (b'{"Operation": "UploadArchive", "DelayMilliseconds": 60001}', "InvalidParameterValueException", "DelayMilliseconds"),
     (b'not json', "SerializationException", "JSON"),
     (b'', "SerializationException", "empty"),
 ])
