@@ -33,7 +33,7 @@ struct AdminRoutes: Sendable {
             return Self.json(.object([("Notifications", try await service.notifications())]))
         case (.post, "/_mock/faults"):
             // Arms an error for the next requests that match (README, "Injected faults").
-            let rule = try Self.faultRule(try await Self.smallBody(request))
+            let rule = try Self.faultRule(try await OperationInput.smallBody(of: request, named: "POST /_mock/faults"))
             guard faults.arm(rule) else {
                 throw GlacierError(.limitExceeded, "At most \(FaultInjector.maxRules) fault rules may be armed at once; DELETE /_mock/faults disarms them")
             }
@@ -48,18 +48,6 @@ struct AdminRoutes: Sendable {
                 .unknownOperation,
                 "No glacier-mock endpoint matches \(request.method.rawValue) \(request.uri.path.prefix(300)); the admin endpoints are GET /_mock/health, POST /_mock/reset (or /moto-api/reset), POST /_mock/jobs/complete, GET /_mock/notifications and POST, GET or DELETE /_mock/faults")
         }
-    }
-
-    /// An admin request's JSON body, read whole; more than 64 KiB is refused.
-    static func smallBody(_ request: Request) async throws -> [UInt8] {
-        var collected: [UInt8] = []
-        for try await chunk in request.body {
-            guard collected.count + chunk.readableBytes <= OperationInput.maxJSONBody else {
-                throw GlacierError.invalid("The request body of POST /_mock/faults is larger than \(OperationInput.maxJSONBody) bytes")
-            }
-            collected.append(contentsOf: chunk.readableBytesView)
-        }
-        return collected
     }
 
     /// A fault rule from `{"Operation", "Code"?, "DelayMilliseconds"?, "Count"?, "VaultName"?, "Message"?}`

@@ -29,10 +29,15 @@ public struct OperationInput: Sendable {
 
     /// A JSON request body, read whole (it is small); larger than 64 KiB is refused.
     public func jsonBody() async throws -> [UInt8] {
+        try await Self.smallBody(of: request, named: spec.name.rawValue)
+    }
+
+    /// `request`'s body read whole; more than `maxJSONBody` bytes is refused, naming `what`.
+    static func smallBody(of request: Request, named what: String) async throws -> [UInt8] {
         var collected: [UInt8] = []
         for try await chunk in request.body {
-            guard collected.count + chunk.readableBytes <= Self.maxJSONBody else {
-                throw GlacierError.invalid("The JSON request body of \(spec.name.rawValue) is larger than \(Self.maxJSONBody) bytes")
+            guard collected.count + chunk.readableBytes <= maxJSONBody else {
+                throw GlacierError.invalid("The JSON request body of \(what) is larger than \(maxJSONBody) bytes")
             }
             collected.append(contentsOf: chunk.readableBytesView)
         }
