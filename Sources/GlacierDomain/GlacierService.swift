@@ -341,7 +341,9 @@ public final class GlacierService: Sendable {
 
     /// ListMultipartUploads: in creation order. The marker is the ID of the next upload.
     /// An upload completed or aborted since that marker was returned still marks the place
-    /// where the next page starts, for 24 hours (`MetadataStore.repeatWindow`).
+    /// where the next page starts, for 24 hours (`MetadataStore.repeatWindow`). (The HTTP
+    /// layer reuses a rendered page until the next write, so an answer given within those
+    /// 24 hours is given again after them if nothing at all was written in between.)
     public func listMultipartUploads(_ caller: Caller, vaultName: String, marker: String?, limit: String?) async throws -> (vault: VaultRef, uploads: [UploadRow], marker: String?) {
         let vault = try vaultRef(caller, vaultName)
         let limit = try Rules.checkLimit(limit, default: 50, max: 1_000)

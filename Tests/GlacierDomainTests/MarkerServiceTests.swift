@@ -75,7 +75,7 @@ import TreeHash
     }
 
     /// j1, j2, j4 and j5 stay InProgress (Standard: an hour); j3 (Expedited) completes after
-    /// a second, then expires a second later. Its marker keeps its place throughout: while
+    /// a second, then expires two seconds later. Its marker keeps its place throughout: while
     /// the `statuscode=InProgress` listing no longer has it, once expired (hidden, not yet
     /// deleted — no ticker runs here) and once deleted.
     @Test func jobsMarkerOfAJobThatLeftTheListing() async throws {
@@ -83,7 +83,7 @@ import TreeHash
         defer { dir.remove() }
         var options = ServiceOptions()
         options.jobDelay = [.standard: 3_600_000, .expedited: 1_000]
-        options.jobExpiry = 1_000
+        options.jobExpiry = 2_000
         let service = try await makeService(dir, options)
         _ = try await service.createVault(caller, name: "v")
         let archive = try await uploadArchive(service, seed: 1)
@@ -113,7 +113,7 @@ import TreeHash
         #expect(try await page(inProgress.marker).ids == Array(ids[2..<4]))
 
         // j3 expires: hidden from every read, but its row is still there.
-        try await Task.sleep(nanoseconds: 1_300_000_000)
+        try await Task.sleep(nanoseconds: 2_300_000_000)
         await expectGlacierError(.resourceNotFound) { try await service.describeJob(caller, vaultName: "v", jobID: ids[2]) }
         let hidden = try await page(ids[2])
         #expect(hidden.ids == Array(ids[3..<5]) && hidden.marker == nil)
