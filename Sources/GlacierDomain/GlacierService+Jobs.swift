@@ -101,8 +101,12 @@ extension GlacierService {
             guard let n = Rules.parseDecimal(limit), n >= 1 else { throw GlacierError.invalid("Limit '\(limit.prefix(40))' must be a positive integer") }
         }
         result.Marker = try JSONInput.string(p, "Marker")
-        if let marker = result.Marker, try await store.archive(id: marker, in: vault.key) == nil {
-            throw GlacierError.invalid("Invalid inventory Marker '\(marker.prefix(200))': use the Marker a previous inventory job reported")
+        // The archive the Marker names may have been deleted since the inventory that reported
+        // it: the next one still starts where it stood (MetadataStore.inventoryPosition).
+        if let marker = result.Marker, try await store.inventoryPosition(ofArchive: marker, in: vault.key) == nil {
+            throw GlacierError.invalid(
+                "Invalid inventory Marker '\(marker.prefix(200))': it names no archive of vault \(vault.arn), nor one deleted from it; "
+                    + "use the Marker a previous inventory job reported")
         }
         return result
     }
@@ -155,7 +159,7 @@ extension GlacierService {
     public func completeDueJobs() async throws {
         let now = Timestamp.now()
         try await completeDue(now)
-        try await store.deleteJobs(completedBefore: now - options.jobExpiry).forEach(blobs.remove)
+        try await store.deleteJobs(completedBefore: now - options.jobExpiry, now: now).forEach(blobs.remove)
     }
 
     /// Before a job read: completes jobs whose delay has passed (a read-only query when none
@@ -259,7 +263,10 @@ extension GlacierService {
     }
 
     /// ListJobs: oldest first, filtered by `completed` and `statuscode`; the marker is the
-    /// ID of the first job of the next page.
+    /// ID of the first job of the next page. The next page starts at that job's place in the
+    /// vault's jobs, also when the job has since left the listing: expired (its place is kept
+    /// for 24 hours after the ticker deleted it), or no longer matching the filters (an
+    /// InProgress job that completed).
     public func listJobs(
         _ caller: Caller, vaultName: String, completed: String?, statusCode: String?, marker: String?, limit: String?
     ) async throws -> (jobs: [JobDescription], marker: String?) {
@@ -274,19 +281,17 @@ extension GlacierService {
         guard try await store.vault(vault.key) != nil else { throw GlacierError.vaultNotFound(vault) }
         let now = Timestamp.now()
         try await completeDue(now)
-        let live = try await store.jobs(in: vault.key).filter { !isExpired($0, now: now) }
-        let all = live.compactMap { try? JobDocument.decode($0.document) }.filter { doc in
+        guard let rows = try await store.jobs(in: vault.key, fromID: marker, now: now) else {
+            throw GlacierError.invalid(
+                "Invalid marker '\(marker?.prefix(200) ?? "")': it names no job of vault \(vault.arn), nor one expired there in the last 24 hours; "
+                    + "use the Marker a previous ListJobs returned")
+        }
+        // From the marker's job on (it is the first, when it is still listed).
+        let all = rows.filter { !isExpired($0, now: now) }.compactMap { try? JobDocument.decode($0.document) }.filter { doc in
             (completed == nil || String(doc.Completed) == completed) && (statusCode == nil || doc.StatusCode == statusCode)
         }
-        var start = 0
-        if let marker {
-            guard let i = all.firstIndex(where: { $0.JobId == marker }) else {
-                throw GlacierError.invalid("Invalid marker '\(marker.prefix(200))': use the Marker a previous ListJobs returned")
-            }
-            start = i
-        }
-        let page = all[start...].prefix(limit)
-        let next = start + limit < all.count ? all[start + limit].JobId : nil
+        let page = all.prefix(limit)
+        let next = limit < all.count ? all[limit].JobId : nil
         return (page.map { JobDescription(fields: $0.fields, jobID: $0.JobId) }, next)
     }
 

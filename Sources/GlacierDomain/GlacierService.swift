@@ -340,14 +340,19 @@ public final class GlacierService: Sendable {
     }
 
     /// ListMultipartUploads: in creation order. The marker is the ID of the next upload.
+    /// An upload completed or aborted since that marker was returned still marks the place
+    /// where the next page starts, for 24 hours (`MetadataStore.repeatWindow`). (The HTTP
+    /// layer reuses a rendered page until the next write, so an answer given within those
+    /// 24 hours is given again after them if nothing at all was written in between.)
     public func listMultipartUploads(_ caller: Caller, vaultName: String, marker: String?, limit: String?) async throws -> (vault: VaultRef, uploads: [UploadRow], marker: String?) {
         let vault = try vaultRef(caller, vaultName)
         let limit = try Rules.checkLimit(limit, default: 50, max: 1_000)
         guard try await store.vault(vault.key) != nil else { throw GlacierError.vaultNotFound(vault) }
         // The marker is the ID of the first upload of the next page.
-        guard let rows = try await store.uploads(in: vault.key, fromID: marker, limit: limit + 1) else {
+        guard let rows = try await store.uploads(in: vault.key, fromID: marker, limit: limit + 1, now: Timestamp.now()) else {
             throw GlacierError.invalid(
-                "Invalid marker '\(marker?.prefix(200) ?? "")': it names no in-progress upload of vault \(vault.arn)")
+                "Invalid marker '\(marker?.prefix(200) ?? "")': it names no in-progress upload of vault \(vault.arn), "
+                    + "nor one completed or aborted there in the last 24 hours")
         }
         let next = rows.count > limit ? rows[limit].id : nil
         return (vault, Array(rows.prefix(limit)), next)

@@ -29,32 +29,38 @@ extension MetadataStore {
     /// same transaction.
     public func deleteArchive(id: String, in vault: VaultKey, now: Milliseconds) async throws -> DeleteArchiveResult {
         try writeNow { db in
-            guard let archive = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM archives WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?"),
+            guard let found = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT rowid, * FROM archives WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?"),
                 arguments: [id, vault.accountID, vault.region, vault.name]
-            ).map(Self.archiveRow) else {
+            ) else {
                 return try Self.wasDeleted(db, archiveID: id, in: vault) ? .alreadyDeleted : .notFound
             }
+            let archive = Self.archiveRow(found)
+            let position: Int64 = found["rowid"]
             let blobs = try String.fetchAll(db.cachedStatement(sql: "SELECT blob_id FROM archive_segments WHERE archive_id = ?"), arguments: [id])
             try db.cachedStatement(sql: "DELETE FROM archive_segments WHERE archive_id = ?").execute(arguments: [id])
             try db.cachedStatement(sql: "DELETE FROM archives WHERE id = ?").execute(arguments: [id])
+            // The floor keeps later archives of this vault after the deleted one's place.
             try db.cachedStatement(sql: """
-                    UPDATE vaults SET number_of_archives = number_of_archives - 1, size_in_bytes = size_in_bytes - ?
+                    UPDATE vaults SET number_of_archives = number_of_archives - 1, size_in_bytes = size_in_bytes - ?,
+                    archive_rowid_floor = max(archive_rowid_floor, ?)
                     WHERE account_id = ? AND region = ? AND name = ?
                     """).execute(
-                arguments: [archive.size, vault.accountID, vault.region, vault.name])
-            try Self.recordDeletion(db, archiveID: id, in: vault, now: now)
+                arguments: [archive.size, position, vault.accountID, vault.region, vault.name])
+            try Self.recordDeletion(db, archiveID: id, in: vault, position: position, now: now)
             return .deleted(unreferencedBlobs: try Self.unreferenced(db, blobs))
         }
     }
 
     /// Archives of a vault in creation order (inventory order), optionally limited to a
-    /// creation-date window [from, to), starting at the archive `fromID`.
+    /// creation-date window [from, to), starting at the archive `fromID`: one the vault holds,
+    /// or one deleted from it, whose place the list goes on from (`inventoryPosition`). When
+    /// `fromID` has no place (InitiateJob checked that it had one), the list is empty.
     public func archives(in vault: VaultKey, createdFrom: Milliseconds?, createdBefore: Milliseconds?, fromID: String?, limit: Int) async throws -> [ArchiveRow] {
         try await database.read { db in
             var fromRowID: Int64 = 0
             if let fromID {
-                fromRowID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT rowid FROM archives WHERE id = ?"), arguments: [fromID]) ?? Int64.max
+                fromRowID = try Self.inventoryPosition(db, ofArchive: fromID, in: vault) ?? Int64.max
             }
             return try Row.fetchAll(
                 db.cachedStatement(sql: """
@@ -65,6 +71,21 @@ extension MetadataStore {
                 arguments: [vault.accountID, vault.region, vault.name, fromRowID, createdFrom ?? Int64.min, createdBefore ?? Int64.max, limit]
             ).map(Self.archiveRow)
         }
+    }
+
+    /// The place in this vault's inventory order (`archives.rowid`) of the archive `id`: one
+    /// the vault holds, or one deleted from it since migration "v5-marker-positions" (see
+    /// "Markers of items that are gone", MetadataStore+Tombstones.swift). nil when neither:
+    /// an inventory Marker naming it cannot be placed.
+    public func inventoryPosition(ofArchive id: String, in vault: VaultKey) async throws -> Int64? {
+        try readNow { db in try Self.inventoryPosition(db, ofArchive: id, in: vault) }
+    }
+
+    static func inventoryPosition(_ db: Database, ofArchive id: String, in vault: VaultKey) throws -> Int64? {
+        try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT rowid FROM archives WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?"),
+            arguments: [id, vault.accountID, vault.region, vault.name])
+            ?? deletedArchivePosition(db, id: id, in: vault)
     }
 
     /// Every archive with its segments, for `glacier-mock verify`.

@@ -68,12 +68,25 @@ extension MetadataStore {
         }
     }
 
-    /// All jobs of a vault, oldest first.
-    public func jobs(in vault: VaultKey) async throws -> [JobRow] {
+    /// The jobs of a vault, oldest first (expired ones the ticker has not deleted yet
+    /// included), from the job `fromID` (inclusive) on. `fromID` may also name a job of this
+    /// vault deleted as expired within `repeatWindow` before `now`: the list then goes on
+    /// from the place it had (see "Markers of items that are gone",
+    /// MetadataStore+Tombstones.swift). Returns nil when `fromID` can be placed neither way.
+    public func jobs(in vault: VaultKey, fromID: String? = nil, now: Milliseconds) async throws -> [JobRow]? {
         try await database.read { db in
-            try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT * FROM jobs WHERE account_id = ? AND region = ? AND vault_name = ? ORDER BY seq"),
-                arguments: [vault.accountID, vault.region, vault.name]
+            var fromSeq: Int64 = 0
+            if let fromID {
+                guard let seq = try Int64.fetchOne(
+                    db.cachedStatement(sql: "SELECT seq FROM jobs WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?"),
+                    arguments: [fromID, vault.accountID, vault.region, vault.name])
+                    ?? Self.expiredJobPosition(db, id: fromID, in: vault, now: now)
+                else { return nil }
+                fromSeq = seq
+            }
+            return try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT * FROM jobs WHERE account_id = ? AND region = ? AND vault_name = ? AND seq >= ? ORDER BY seq"),
+                arguments: [vault.accountID, vault.region, vault.name, fromSeq]
             ).map(Self.jobRow)
         }
     }
@@ -122,8 +135,10 @@ extension MetadataStore {
         }
     }
 
-    /// Deletes jobs completed before `cutoff` (expired). Returns blob IDs nothing refers to now.
-    public func deleteJobs(completedBefore cutoff: Milliseconds) async throws -> [String] {
+    /// Deletes jobs completed before `cutoff` (expired), recording each one's place in its
+    /// vault's ListJobs (`expired_jobs`, with `now`) so that a marker naming it still has one.
+    /// Returns blob IDs nothing refers to now.
+    public func deleteJobs(completedBefore cutoff: Milliseconds, now: Milliseconds) async throws -> [String] {
         // The ticker calls this five times a second: a read first, so that an idle server
         // does not write (and invalidate the read cache) for nothing.
         let any = try readNow { db in
@@ -137,6 +152,7 @@ extension MetadataStore {
                 db.cachedStatement(
                     sql: "SELECT s.blob_id FROM job_segments s JOIN jobs j ON s.job_id = j.id WHERE j.completed_at IS NOT NULL AND j.completed_at < ?"),
                 arguments: [cutoff])
+            try Self.recordExpiredJobs(db, completedBefore: cutoff, now: now)
             try db.cachedStatement(sql: "DELETE FROM jobs WHERE completed_at IS NOT NULL AND completed_at < ?").execute(arguments: [cutoff])
             return try Self.unreferenced(db, blobs)
         }

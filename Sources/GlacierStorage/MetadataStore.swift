@@ -263,6 +263,38 @@ public final class MetadataStore: Sendable {
                 CREATE INDEX aborted_uploads_by_time ON aborted_uploads(aborted_at);
                 """)
         }
+        m.registerMigration("v5-marker-positions") { db in
+            // A listing's marker is the ID of the first item of the next page; when that item
+            // is gone by the time the page is asked for, these give its place in the listing
+            // (see "Markers of items that are gone" in MetadataStore+Tombstones.swift):
+            // `position` is the removed row's `uploads.seq`, `archives.rowid` or `jobs.seq`.
+            // NULL in the rows written before this migration: those cannot be placed.
+            // Jobs had no tombstone: `expired_jobs` records the jobs the ticker deletes.
+            // `archives` has no AUTOINCREMENT key, so SQLite would give a new archive the rowid
+            // of the newest one if that was deleted — a place before a deleted marker's, where
+            // the paging client would miss it. `vaults.archive_rowid_floor` holds the largest
+            // rowid an archive of the vault had when it was deleted; a new archive's rowid is
+            // above it and every live one. (A column of the vault row, which DeleteArchive
+            // updates anyway: a further table would cost every DeleteArchive one more page,
+            // and on a full disk the delete that is to free space no longer commits.)
+            try db.execute(sql: """
+                ALTER TABLE deleted_archives ADD COLUMN position INTEGER;
+                ALTER TABLE completed_uploads ADD COLUMN position INTEGER;
+                ALTER TABLE aborted_uploads ADD COLUMN position INTEGER;
+                CREATE TABLE expired_jobs (
+                    account_id TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    vault_name TEXT NOT NULL,
+                    id TEXT NOT NULL,
+                    position INTEGER NOT NULL,
+                    deleted_at INTEGER NOT NULL,
+                    PRIMARY KEY (account_id, region, vault_name, id),
+                    FOREIGN KEY (account_id, region, vault_name) REFERENCES vaults(account_id, region, name) ON DELETE CASCADE
+                ) WITHOUT ROWID;
+                CREATE INDEX expired_jobs_by_time ON expired_jobs(deleted_at);
+                ALTER TABLE vaults ADD COLUMN archive_rowid_floor INTEGER NOT NULL DEFAULT 0;
+                """)
+        }
         return m
     }
 
@@ -276,6 +308,12 @@ public final class MetadataStore: Sendable {
         (wasAbortedSQL, ["upload", "123456789012", "us-east-1", "v", 0]),
         (expireCompletedSQL, [0]),
         (expireAbortedSQL, [0]),
+        (goneUploadPositionSQL, ["upload", "123456789012", "us-east-1", "v", 0]),
+        (deletedArchivePositionSQL, ["archive", "123456789012", "us-east-1", "v"]),
+        (expiredJobPositionSQL, ["job", "123456789012", "us-east-1", "v", 0]),
+        (recordExpiredJobsSQL, [0, 0]),
+        (expireExpiredJobsSQL, [0]),
+        (insertArchiveSQL, ["archive", "123456789012", "us-east-1", "v", nil, 0, 1, "h"]),
         (deleteVaultSQL, ["123456789012", "us-east-1", "v"]),
     ]
 
@@ -371,15 +409,16 @@ public final class MetadataStore: Sendable {
     }
 
     /// Uploads of a vault in creation order, from the upload `fromID` (inclusive) on.
-    /// Returns nil when `fromID` names no upload of this vault.
-    public func uploads(in vault: VaultKey, fromID: String?, limit: Int) async throws -> [UploadRow]? {
+    /// `fromID` may also name an upload of this vault completed or aborted within
+    /// `repeatWindow` before `now`: the list then goes on from the place it had (see
+    /// "Markers of items that are gone", MetadataStore+Tombstones.swift).
+    /// Returns nil when `fromID` can be placed neither way.
+    public func uploads(in vault: VaultKey, fromID: String?, limit: Int, now: Milliseconds) async throws -> [UploadRow]? {
         try await pool.read { db in
             var fromSeq: Int64 = 0
             if let fromID {
-                guard let seq = try Int64.fetchOne(
-                    db.cachedStatement(
-                        sql: "SELECT seq FROM uploads WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?"),
-                    arguments: [fromID, vault.accountID, vault.region, vault.name])
+                guard let seq = try Self.uploadSeq(db, id: fromID, vault: vault)
+                    ?? Self.goneUploadPosition(db, id: fromID, in: vault, now: now)
                 else { return nil }
                 fromSeq = seq
             }
@@ -450,12 +489,12 @@ public final class MetadataStore: Sendable {
     /// `now`) in the same transaction, so that a repeated abort succeeds for `repeatWindow`.
     public func abortUpload(id: String, in vault: VaultKey, now: Milliseconds) async throws -> AbortResult {
         try await write { db in
-            guard try Self.fetchUpload(db, id: id, vault: vault) != nil else {
+            guard let place = try Self.uploadSeq(db, id: id, vault: vault) else {
                 return try Self.wasAborted(db, uploadID: id, in: vault, now: now) ? .alreadyAborted : .notFound
             }
             let blobs = try String.fetchAll(db.cachedStatement(sql: "SELECT blob_id FROM parts WHERE upload_id = ?"), arguments: [id])
             try db.cachedStatement(sql: "DELETE FROM uploads WHERE id = ?").execute(arguments: [id])
-            try Self.recordAbort(db, uploadID: id, in: vault, now: now)
+            try Self.recordAbort(db, uploadID: id, in: vault, position: place, now: now)
             return .aborted(orphanedBlobs: blobs)
         }
     }
@@ -481,9 +520,10 @@ public final class MetadataStore: Sendable {
         check: @escaping @Sendable (UploadRow, [PartRow]) throws -> (size: Int64, treeHash: String)
     ) async throws -> CompleteResult {
         try await write { db in
-            guard let upload = try Self.fetchUpload(db, id: id, vault: vault) else {
+            guard let found = try Self.fetchUploadAndSeq(db, id: id, vault: vault) else {
                 return try Self.completedUpload(db, id: id, in: vault, now: now).map { CompleteResult.alreadyCompleted($0) } ?? .uploadNotFound
             }
+            let (upload, place) = found
             let parts = try Row.fetchAll(
                 db.cachedStatement(sql: "SELECT * FROM parts WHERE upload_id = ? ORDER BY range_start"), arguments: [id]
             ).map(Self.partRow)
@@ -498,7 +538,9 @@ public final class MetadataStore: Sendable {
                     arguments: [archiveID, seq, part.blobID, part.length, part.treeHash])
             }
             try db.cachedStatement(sql: "DELETE FROM uploads WHERE id = ?").execute(arguments: [id])
-            try Self.recordCompletion(db, CompletedUploadRow(uploadID: id, vault: vault, archiveID: archiveID, size: size, treeHash: treeHash, completedAt: now))
+            try Self.recordCompletion(
+                db, CompletedUploadRow(uploadID: id, vault: vault, archiveID: archiveID, size: size, treeHash: treeHash, completedAt: now),
+                position: place)
             return .completed(archive)
         }
     }
@@ -557,6 +599,7 @@ public final class MetadataStore: Sendable {
                 DELETE FROM parts; DELETE FROM uploads; DELETE FROM vault_settings; DELETE FROM vaults;
                 DELETE FROM account_settings; DELETE FROM retrievals; DELETE FROM notifications;
                 DELETE FROM deleted_archives; DELETE FROM completed_uploads; DELETE FROM aborted_uploads;
+                DELETE FROM expired_jobs;
                 """)
             return blobs
         }
@@ -565,10 +608,7 @@ public final class MetadataStore: Sendable {
     // MARK: Row mapping
 
     static func insertArchive(_ db: Database, _ a: ArchiveRow) throws {
-        try db.cachedStatement(sql: """
-                INSERT INTO archives (id, account_id, region, vault_name, description, creation_date, size, tree_hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(
+        try db.cachedStatement(sql: insertArchiveSQL).execute(
             arguments: [a.id, a.vault.accountID, a.vault.region, a.vault.name, a.description, a.creationDate, a.size, a.treeHash])
         // Glacier updates these at inventory time; glacier-mock updates them at once (README).
         try db.cachedStatement(sql: """
@@ -578,6 +618,17 @@ public final class MetadataStore: Sendable {
             arguments: [a.size, a.vault.accountID, a.vault.region, a.vault.name])
     }
 
+    /// The rowid is the archive's place in inventory order: after every archive stored, and
+    /// every archive of its vault deleted, before it (never a deleted one's place again; see
+    /// migration "v5-marker-positions").
+    static let insertArchiveSQL = """
+        INSERT INTO archives (rowid, id, account_id, region, vault_name, description, creation_date, size, tree_hash)
+        VALUES (max(
+            coalesce((SELECT max(rowid) FROM archives), 0),
+            coalesce((SELECT archive_rowid_floor FROM vaults WHERE account_id = ?2 AND region = ?3 AND name = ?4), 0)) + 1,
+            ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        """
+
     static func fetchVault(_ db: Database, _ key: VaultKey) throws -> VaultRow? {
         try Row.fetchOne(
             db.cachedStatement(sql: "SELECT * FROM vaults WHERE account_id = ? AND region = ? AND name = ?"),
@@ -586,10 +637,22 @@ public final class MetadataStore: Sendable {
     }
 
     private static func fetchUpload(_ db: Database, id: String, vault: VaultKey) throws -> UploadRow? {
+        try fetchUploadAndSeq(db, id: id, vault: vault)?.0
+    }
+
+    /// The upload and its place in creation order (`uploads.seq`), only if it belongs to `vault`.
+    private static func fetchUploadAndSeq(_ db: Database, id: String, vault: VaultKey) throws -> (UploadRow, Int64)? {
         try Row.fetchOne(
             db.cachedStatement(sql: "SELECT * FROM uploads WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?"),
             arguments: [id, vault.accountID, vault.region, vault.name]
-        ).map(uploadRow)
+        ).map { (uploadRow($0), $0["seq"] as Int64) }
+    }
+
+    /// The upload's place in creation order (`uploads.seq`), only if it belongs to `vault`.
+    private static func uploadSeq(_ db: Database, id: String, vault: VaultKey) throws -> Int64? {
+        try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT seq FROM uploads WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?"),
+            arguments: [id, vault.accountID, vault.region, vault.name])
     }
 
     private static func vaultRow(_ r: Row) -> VaultRow {

@@ -147,13 +147,13 @@ func part(_ uploadID: String, _ index: Int64, length: Int64 = mib, blob: String,
         let store = try makeStore(dir)
         try await store.createVault(key, now: 1)
         for id in ["zz", "aa", "mm"] { #expect(try await store.createUpload(upload(id))) }
-        #expect(try await store.uploads(in: key, fromID: nil, limit: 10)?.map(\.id) == ["zz", "aa", "mm"])
-        #expect(try await store.uploads(in: key, fromID: nil, limit: 2)?.map(\.id) == ["zz", "aa"])
-        #expect(try await store.uploads(in: key, fromID: "aa", limit: 10)?.map(\.id) == ["aa", "mm"])
-        #expect(try await store.uploads(in: key, fromID: "nope", limit: 10) == nil)
+        #expect(try await store.uploads(in: key, fromID: nil, limit: 10, now: 2_000)?.map(\.id) == ["zz", "aa", "mm"])
+        #expect(try await store.uploads(in: key, fromID: nil, limit: 2, now: 2_000)?.map(\.id) == ["zz", "aa"])
+        #expect(try await store.uploads(in: key, fromID: "aa", limit: 10, now: 2_000)?.map(\.id) == ["aa", "mm"])
+        #expect(try await store.uploads(in: key, fromID: "nope", limit: 10, now: 2_000) == nil)
         let other = VaultKey(accountID: key.accountID, region: key.region, name: "w")
-        #expect(try await store.uploads(in: other, fromID: "aa", limit: 10) == nil)
-        #expect(try await store.uploads(in: other, fromID: nil, limit: 10)?.isEmpty == true)
+        #expect(try await store.uploads(in: other, fromID: "aa", limit: 10, now: 2_000) == nil)
+        #expect(try await store.uploads(in: other, fromID: nil, limit: 10, now: 2_000)?.isEmpty == true)
     }
 
     @Test func putPartInsertsAndReplaces() async throws {

@@ -102,7 +102,7 @@ import Testing
         // An aborted upload cannot be completed or added to, even within the window.
         #expect(try await complete(store, now: t + 1) == .uploadNotFound)
         #expect(try await store.putPart(part("u", 0, length: 10, blob: "x"), vault: key, maxParts: 10) == .uploadGone)
-        #expect(try await store.uploads(in: key, fromID: nil, limit: 10)?.isEmpty == true)
+        #expect(try await store.uploads(in: key, fromID: nil, limit: 10, now: t + 1)?.isEmpty == true)
     }
 
     @Test func completesAndAbortsDeleteExpiredRecords() async throws {

@@ -13,8 +13,8 @@ from botocore.utils import calculate_tree_hash
 
 from helpers import (
     DEFAULT_ACCOUNT, DEFAULT_REGION, ISO_RE, MIB, assert_raw_error, assert_recent, blob, complete,
-    create_archive, describe, expect_error, initiate, inventory_job, iso_to_datetime, job_output, raw,
-    retrieval_job, start_job, tree_hash, upload, upload_part, wait_until,
+    create_archive, db_rows, describe, expect_error, initiate, inventory_job, iso_to_datetime, job_output,
+    raw, retrieval_job, start_job, tree_hash, upload, upload_part, wait_until,
 )
 
 ARN = f"arn:aws:glacier:{DEFAULT_REGION}:{DEFAULT_ACCOUNT}:vaults/"
@@ -710,6 +710,64 @@ def test_inventory_paging_with_limit_and_marker(glacier, vault):
     assert seen == ids
 
 
+def inventory_page(client, vault, marker=None, limit="2"):
+    params = {"Limit": limit}
+    if marker is not None:
+        params["Marker"] = marker
+    _, d, doc = inventory(client, vault, InventoryRetrievalParameters=params)
+    return [x["ArchiveId"] for x in doc["ArchiveList"]], d["InventoryRetrievalParameters"].get("Marker")
+
+
+def test_inventory_marker_of_archive_deleted_since(glacier, vault):
+    """The Marker is the ID of the first archive not listed. That archive deleted before the
+    next inventory job is initiated: the job is accepted (it was a 400) and lists the archives
+    after it."""
+    ids = [upload(glacier, vault, blob(f"gone{i}", 20 + i))["archiveId"] for i in range(6)]
+    page1, marker = inventory_page(glacier, vault)
+    assert (page1, marker) == (ids[0:2], ids[2])
+    glacier.delete_archive(accountId="-", vaultName=vault, archiveId=marker)
+    page2, marker2 = inventory_page(glacier, vault, marker)
+    assert (page2, marker2) == (ids[3:5], ids[5])
+    assert inventory_page(glacier, vault, marker, limit="10") == (ids[3:6], None)
+    # The archive after it deleted as well: no gap, no repeat.
+    glacier.delete_archive(accountId="-", vaultName=vault, archiveId=ids[3])
+    assert inventory_page(glacier, vault, marker) == (ids[4:6], None)
+    # An archive uploaded now comes after every place.
+    for archive_id in ids[4:6]:
+        glacier.delete_archive(accountId="-", vaultName=vault, archiveId=archive_id)
+    newer = upload(glacier, vault, b"newer")["archiveId"]
+    assert inventory_page(glacier, vault, ids[5]) == ([newer], None)
+    assert inventory_page(glacier, vault, marker) == ([newer], None)
+
+
+def test_inventory_paging_while_marked_archives_are_deleted(glacier, vault):
+    """Each inventory's Marker archive is deleted before the next job: the pages hold every
+    other archive once, in inventory order."""
+    ids = [upload(glacier, vault, blob(f"del{i}", 30 + i))["archiveId"] for i in range(8)]
+    seen, deleted, marker = [], [], None
+    for _ in range(10):
+        page, marker = inventory_page(glacier, vault, marker)
+        seen += page
+        if marker is None:
+            break
+        assert marker == [i for i in ids if i not in deleted][len(seen)]
+        glacier.delete_archive(accountId="-", vaultName=vault, archiveId=marker)
+        deleted.append(marker)
+    assert deleted == [ids[2], ids[5]]
+    assert seen == [i for i in ids if i not in deleted]
+
+
+def test_inventory_marker_of_archive_deleted_in_another_vault_400(glacier, vault, vault_name):
+    other = vault_name()
+    glacier.create_vault(accountId="-", vaultName=other)
+    stranger = upload(glacier, other, b"elsewhere")["archiveId"]
+    glacier.delete_archive(accountId="-", vaultName=other, archiveId=stranger)
+    upload(glacier, vault, b"here")
+    with expect_error("InvalidParameterValueException", 400):
+        inventory_job(glacier, vault, InventoryRetrievalParameters={"Marker": stranger})
+    assert inventory_page(glacier, other, stranger) == ([], None)
+
+
 def test_inventory_limit_exactly_fits_has_no_marker(glacier, vault):
     ids = [upload(glacier, vault, blob(f"fit{i}", 10))["archiveId"] for i in range(3)]
     _, d, doc = inventory(glacier, vault, InventoryRetrievalParameters={"Limit": "3"})
@@ -881,3 +939,60 @@ def test_completed_job_expires(fresh_server):
     assert c.list_jobs(accountId="-", vaultName="exp")["JobList"] == []
     # the archive itself is unaffected
     assert c.describe_vault(accountId="-", vaultName="exp")["NumberOfArchives"] == 1
+
+
+def test_inventory_marker_archive_deleted_while_job_in_progress(fresh_server):
+    """The Marker's archive exists when the job is initiated and is deleted before the job
+    completes: the inventory lists the archives after it (it listed none)."""
+    srv = fresh_server(args=("--job-delay", "standard=1h"))
+    c = srv.client()
+    c.create_vault(accountId="-", vaultName="inv")
+    ids = [upload(c, "inv", blob(f"late{i}", 10 + i))["archiveId"] for i in range(4)]
+    job_id = inventory_job(c, "inv", InventoryRetrievalParameters={"Marker": ids[1]})
+    c.delete_archive(accountId="-", vaultName="inv", archiveId=ids[1])
+    assert complete_all(srv.endpoint)["completed"] == 1
+    _, body = job_output(c, "inv", job_id)
+    assert [x["ArchiveId"] for x in json.loads(body)["ArchiveList"]] == ids[2:]
+
+
+def test_list_jobs_marker_of_job_that_left_the_listing(fresh_server):
+    """ListJobs' marker is the ID of the first job of the next page. j3 (Expedited, 1 s) is
+    that job; j1, j2, j4 and j5 stay InProgress (Standard, 1 h). j3 completing takes it out of
+    the statuscode=InProgress listing, and expiring (2 s later) out of every listing: either
+    way the next page starts after it (both were a 400)."""
+    srv = fresh_server(args=("--job-delay", "standard=1h,expedited=1s", "--job-expiry", "2s"))
+    c = srv.client()
+    c.create_vault(accountId="-", vaultName="jobs")
+    archive_id = upload(c, "jobs", b"retrieve me")["archiveId"]
+    j1, j2 = inventory_job(c, "jobs"), inventory_job(c, "jobs")
+    j3 = retrieval_job(c, "jobs", archive_id, Tier="Expedited")
+    j4, j5 = inventory_job(c, "jobs"), inventory_job(c, "jobs")
+
+    def page(marker=None, limit="2", **kw):
+        if marker is not None:
+            kw["marker"] = marker
+        resp = c.list_jobs(accountId="-", vaultName="jobs", limit=limit, **kw)
+        return [j["JobId"] for j in resp["JobList"]], resp.get("Marker")
+
+    assert page(statuscode="InProgress") == ([j1, j2], j3)
+    assert page() == ([j1, j2], j3)
+    wait_until(lambda: describe(c, "jobs", j3)["Completed"], timeout=10, interval=0.1, what="j3 completion")
+    assert page(j3, statuscode="InProgress") == ([j4, j5], None)
+    assert page(j3, statuscode="Succeeded") == ([j3], None)
+
+    def deleted():
+        return db_rows(srv.data_dir, "SELECT COUNT(*) FROM jobs WHERE id = ?", (j3,)) == [(0,)]
+
+    wait_until(deleted, timeout=15, interval=0.2, what="j3 expiry and deletion")
+    with expect_error("ResourceNotFoundException", 404):
+        describe(c, "jobs", j3)
+    assert page(j3) == ([j4, j5], None)
+    assert page(j3, limit="1") == ([j4], j5)
+    assert page(j3, statuscode="InProgress") == ([j4, j5], None)
+    assert page() == ([j1, j2], j4)
+    # A marker this server never issued, or a job of another vault, is still refused.
+    c.create_vault(accountId="-", vaultName="other")
+    stranger = inventory_job(c, "other")
+    for marker in ("no-such-job", stranger):
+        with expect_error("InvalidParameterValueException", 400):
+            page(marker)

@@ -1005,3 +1005,66 @@ def test_list_multipart_uploads_unknown_marker(glacier, vault, marker):
         initiate(glacier, vault)
     with expect_error("InvalidParameterValueException", 400):
         glacier.list_multipart_uploads(accountId="-", vaultName=vault, marker=marker)
+
+
+def finish_upload(client, vault, upload_id, how):
+    if how == "complete":
+        upload_part(client, vault, upload_id, 0, b"done")
+        complete(client, vault, upload_id, 4, tree_hash(b"done"))
+    else:
+        client.abort_multipart_upload(accountId="-", vaultName=vault, uploadId=upload_id)
+
+
+def upload_page(client, vault, marker=None, limit="2"):
+    kw = {"accountId": "-", "vaultName": vault, "limit": limit}
+    if marker is not None:
+        kw["marker"] = marker
+    resp = client.list_multipart_uploads(**kw)
+    return [u["MultipartUploadId"] for u in resp["UploadsList"]], resp.get("Marker")
+
+
+@pytest.mark.parametrize("how", ["complete", "abort"])
+def test_list_multipart_uploads_marker_of_upload_finished_since(glacier, vault, how):
+    """The marker is the ID of the first upload of the next page. That upload completed or
+    aborted before the next page is asked for: the next page starts after it (it was a 400)."""
+    ids = [initiate(glacier, vault) for _ in range(6)]
+    page1, marker = upload_page(glacier, vault)
+    assert (page1, marker) == (ids[0:2], ids[2]), "the marker stays the next upload's ID"
+    finish_upload(glacier, vault, marker, how)
+    page2, marker2 = upload_page(glacier, vault, marker)
+    assert (page2, marker2) == (ids[3:5], ids[5])
+    page3, marker3 = upload_page(glacier, vault, marker2)
+    assert (page3, marker3) == ([ids[5]], None)
+    # The same page again gives the same answer; the upload finished is never listed.
+    assert upload_page(glacier, vault, marker) == (page2, marker2)
+    assert upload_page(glacier, vault, marker, limit="50") == (ids[3:6], None)
+
+
+def test_list_multipart_uploads_paging_while_marked_uploads_finish(glacier, vault):
+    """Every page's marker names an upload that is completed or aborted before the next page
+    is asked for: the pages hold every other upload once, in creation order."""
+    ids = [initiate(glacier, vault) for _ in range(9)]
+    seen, finished, marker = [], [], None
+    for turn in range(10):
+        page, marker = upload_page(glacier, vault, marker)
+        seen += page
+        if marker is None:
+            break
+        assert marker == [i for i in ids if i not in finished][len(seen)]
+        finish_upload(glacier, vault, marker, ("complete", "abort")[turn % 2])
+        finished.append(marker)
+    assert marker is None
+    assert len(finished) == 3
+    assert seen == [i for i in ids if i not in finished]
+
+
+def test_list_multipart_uploads_marker_of_upload_finished_elsewhere_400(glacier, vault, vault_name):
+    """A marker places the listing only in the vault whose upload it named."""
+    other = vault_name()
+    glacier.create_vault(accountId="-", vaultName=other)
+    stranger = initiate(glacier, other)
+    glacier.abort_multipart_upload(accountId="-", vaultName=other, uploadId=stranger)
+    initiate(glacier, vault)
+    with expect_error("InvalidParameterValueException", 400):
+        glacier.list_multipart_uploads(accountId="-", vaultName=vault, marker=stranger)
+    assert upload_page(glacier, other, stranger) == ([], None)
