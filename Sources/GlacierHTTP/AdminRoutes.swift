@@ -9,6 +9,7 @@ import Hummingbird
 struct AdminRoutes: Sendable {
     let service: GlacierService
     let faults: FaultInjector
+    let journal: RequestJournal
 
     /// True for the paths these endpoints own; the authentication and the operation
     /// dispatcher let them through untouched.
@@ -22,6 +23,7 @@ struct AdminRoutes: Sendable {
             return Self.ok()
         case (.post, "/_mock/reset"), (.post, "/moto-api/reset"):
             faults.clear()
+            journal.clear()
             try await service.reset()
             return Self.ok()
         case (.post, "/_mock/jobs/complete"):
@@ -43,10 +45,15 @@ struct AdminRoutes: Sendable {
         case (.delete, "/_mock/faults"):
             let n = faults.clear()
             return Self.json(.object([("status", .string("ok")), ("cleared", .int(Int64(n)))]))
+        case (.get, "/_mock/requests"):
+            return try requestList(request)
+        case (.delete, "/_mock/requests"):
+            let n = journal.clear()
+            return Self.json(.object([("status", .string("ok")), ("cleared", .int(Int64(n)))]))
         default:
             throw GlacierError(
                 .unknownOperation,
-                "No glacier-mock endpoint matches \(request.method.rawValue) \(request.uri.path.prefix(300)); the admin endpoints are GET /_mock/health, POST /_mock/reset (or /moto-api/reset), POST /_mock/jobs/complete, GET /_mock/notifications and POST, GET or DELETE /_mock/faults")
+                "No glacier-mock endpoint matches \(request.method.rawValue) \(request.uri.path.prefix(300)); the admin endpoints are GET /_mock/health, POST /_mock/reset (or /moto-api/reset), POST /_mock/jobs/complete, GET /_mock/notifications, POST, GET or DELETE /_mock/faults and GET or DELETE /_mock/requests")
         }
     }
 
@@ -101,6 +108,43 @@ struct AdminRoutes: Sendable {
         case let n as Int where range.contains(n): return n
         default: throw GlacierError.invalid("\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
+    }
+
+    /// `{"Requests": [...], "Dropped": N, "Capacity": N}`: the journal, oldest first, filtered
+    /// by the query's `operation`, `vault` and `after` (a sequence number).
+    func requestList(_ request: Request) throws -> Response {
+        let query = request.uri.queryParameters
+        let known: Set<Substring> = ["operation", "vault", "after"]
+        if let unknown = query.map(\.key).first(where: { !known.contains($0) }) {
+            throw GlacierError.invalid("Unknown query parameter '\(unknown.prefix(100))' of GET /_mock/requests; the parameters are operation, vault and after")
+        }
+        var operation: OperationName?
+        if let name = query["operation"] {
+            guard let named = OperationName(rawValue: String(name)) else {
+                throw GlacierError.invalid("operation '\(name.prefix(100))' is not one of Glacier's 33 operations")
+            }
+            operation = named
+        }
+        let vault = query["vault"].map(String.init)
+        var after: Int64 = 0
+        if let text = query["after"] {
+            guard let n = Int64(text), n >= 0 else {
+                throw GlacierError.invalid("after must be a sequence number (0 or more); it is '\(text.prefix(40))'")
+            }
+            after = n
+        }
+        let (entries, dropped) = journal.snapshot()
+        let list = entries.filter {
+            $0.sequence > after && (operation == nil || $0.operation == operation) && (vault == nil || $0.vaultName == vault)
+        }.map { e -> JSONValue in
+            .object([
+                ("Sequence", .int(e.sequence)), ("Time", .string(Timestamp.iso8601(e.time))), ("RequestId", .string(e.requestID)),
+                ("Method", .string(e.method)), ("Path", .string(e.path)), ("Operation", .optional(e.operation?.rawValue)),
+                ("AccountId", .string(e.accountID)), ("Region", .string(e.region)), ("VaultName", .optional(e.vaultName)),
+                ("Status", .int(Int64(e.status))), ("ErrorCode", .optional(e.errorCode)),
+            ])
+        }
+        return Self.json(.object([("Requests", .array(list)), ("Dropped", .int(dropped)), ("Capacity", .int(Int64(journal.capacity)))]))
     }
 
     /// `{"status"?, "Faults": [...]}`: the armed rules with their remaining counts.

@@ -25,18 +25,19 @@ public enum GlacierServer {
         service: GlacierService, options: ServerOptions, handlers: [OperationName: OperationHandler]? = nil
     ) -> GlacierResponder {
         let faults = FaultInjector()
+        let journal = RequestJournal(capacity: options.requestJournalCapacity)
         let authentication: any GlacierMiddleware =
             switch options.authentication {
             case .none: CallerMiddleware(options: options)
             case .sigV4(let credentials): SigV4Middleware(credentials: credentials)
             }
         let dispatch = OperationDispatchMiddleware(
-            handlers: handlers ?? Self.handlers(service), faults: faults,
+            handlers: handlers ?? Self.handlers(service), faults: faults, journal: journal,
             remember: { key, render in try await service.untilNextWrite(key, render) }
         ) { caller, vaultName, action in
             try await service.enforcePolicies(caller, vaultName: vaultName, action: action)
         }
-        return GlacierResponder(authentication: authentication, dispatch: dispatch, admin: AdminRoutes(service: service, faults: faults))
+        return GlacierResponder(authentication: authentication, dispatch: dispatch, admin: AdminRoutes(service: service, faults: faults, journal: journal))
     }
 
     /// The application, ready for `runService()`. `onListening` receives the bound address.

@@ -78,6 +78,8 @@ struct OperationDispatchMiddleware: GlacierMiddleware {
     let handlers: [OperationName: OperationHandler]
     /// Errors armed by `POST /_mock/faults`, answered before a matching request's handler runs.
     let faults: FaultInjector
+    /// Every answered request, for `GET /_mock/requests`.
+    let journal: RequestJournal
     /// Reuses a rendered response until the next write (`GlacierService.untilNextWrite`).
     let remember: Remember
     /// Checks the vault's lock and access policies for `glacier:<operation>`.
@@ -88,11 +90,13 @@ struct OperationDispatchMiddleware: GlacierMiddleware {
     init(
         handlers: [OperationName: OperationHandler],
         faults: FaultInjector = FaultInjector(),
+        journal: RequestJournal = RequestJournal(capacity: 0),
         remember: @escaping Remember,
         enforcePolicies: @escaping @Sendable (Caller, _ vaultName: String, _ action: String) async throws -> Void
     ) {
         self.handlers = handlers
         self.faults = faults
+        self.journal = journal
         self.remember = remember
         self.enforcePolicies = enforcePolicies
     }
@@ -127,12 +131,36 @@ struct OperationDispatchMiddleware: GlacierMiddleware {
             return try await next(request, context)
         }
         let queryParameters = request.uri.queryParameters
-        guard let (spec, parameters) = OperationSpec.match(
+        let matched = OperationSpec.match(
             method: request.method, path: path, query: { queryParameters[Substring($0)].map(String.init) })
-        else {
+        guard journal.isEnabled else { return try await serve(matched, request, context: context) }
+        do {
+            let response = try await serve(matched, request, context: context)
+            record(request, path, matched, context, status: Int(response.status.code), error: nil)
+            return response
+        } catch {
+            let answered = ErrorMiddleware.glacierError(for: error)
+            record(request, path, matched, context, status: answered.status, error: answered.code.rawValue)
+            throw error
+        }
+    }
+
+    private func record(
+        _ request: Request, _ path: String, _ matched: (OperationSpec, [String: String])?, _ context: Context,
+        status: Int, error: String?
+    ) {
+        journal.record(RequestJournal.Entry(
+            time: Timestamp.now(), requestID: context.requestID, method: request.method.rawValue,
+            path: RequestJournal.clippedPath(path), operation: matched?.0.name, accountID: context.caller.accountID,
+            region: context.caller.region, vaultName: matched?.1["vaultName"], status: status, errorCode: error))
+    }
+
+    /// Everything after the operation match: checks, the armed faults, the handler.
+    private func serve(_ matched: (OperationSpec, [String: String])?, _ request: Request, context: Context) async throws -> Response {
+        guard let (spec, parameters) = matched else {
             throw GlacierError(
                 .unknownOperation,
-                "No Glacier operation matches \(request.method.rawValue) \(path.prefix(300)); see README for the 33 operations and their paths")
+                "No Glacier operation matches \(request.method.rawValue) \(request.uri.path.prefix(300)); see README for the 33 operations and their paths")
         }
         // Every Glacier request names the API version (Developer Guide, Common Request Headers:
         // "Required: Yes"); AWS answers one without it with this code and these words. SDKs that

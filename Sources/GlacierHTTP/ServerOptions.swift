@@ -10,6 +10,8 @@ public struct ServerOptions: Sendable {
     public var limits = ConnectionLimits()
     /// How requests are authenticated.
     public var authentication: Authentication = .none
+    /// Entries `GET /_mock/requests` keeps (0: none recorded).
+    public var requestJournalCapacity = RequestJournal.defaultCapacity
 
     public init() {}
 }

@@ -47,6 +47,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Most connections open at once; more get 500 ServiceUnavailableException (GLACIER_MOCK_MAX_CONNECTIONS). Default 512.")
     var maxConnections: Int?
 
+    @Option(help: "Keep the last N answered Glacier requests for GET /_mock/requests; 0 records none (GLACIER_MOCK_REQUEST_JOURNAL). Default 1000.")
+    var requestJournal: Int?
+
     @Option(help: "Close a connection idle (no request, or no progress) this long, e.g. 60s (GLACIER_MOCK_IDLE_TIMEOUT). Default 60s.")
     var idleTimeout: String?
 
@@ -94,6 +97,10 @@ struct Serve: AsyncParsableCommand {
         if let n = maxConnections ?? environment("MAX_CONNECTIONS").map({ Int($0) ?? 0 }) {
             guard n >= 1 else { throw ValidationError("--max-connections must be a positive number") }
             options.limits.maxConnections = n
+        }
+        if let n = requestJournal ?? environment("REQUEST_JOURNAL").map({ Int($0) ?? -1 }) {
+            guard (0...1_000_000).contains(n) else { throw ValidationError("--request-journal must be a whole number from 0 to 1000000") }
+            options.requestJournalCapacity = n
         }
         if let ms = try Self.duration("--idle-timeout", idleTimeout ?? environment("IDLE_TIMEOUT")) {
             options.limits.idleTimeout = .milliseconds(ms)

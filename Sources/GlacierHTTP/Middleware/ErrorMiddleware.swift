@@ -14,17 +14,30 @@ struct ErrorMiddleware: GlacierMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as GlacierError {
-            context.logger.debug("glacier error", metadata: ["code": .string(error.code.rawValue), "message": .string(error.message)])
-            return Self.response(for: error)
-        } catch let error as HTTPParserError {
-            // Raised while the handler reads the body: the request broke off or is not valid
-            // HTTP (e.g. the connection ended before Content-Length bytes). The client's fault.
-            context.logger.debug("malformed request", metadata: ["error": .string(String(describing: error))])
-            return Self.response(for: GlacierError(.badRequest, "The request is not valid HTTP/1.1: \(error) (is the body shorter than its Content-Length?)"))
         } catch {
-            context.logger.error("internal error", metadata: ["error": .string(String(describing: error))])
-            return Self.response(for: GlacierError(.serviceUnavailable, "glacier-mock failed to handle the request: \(error)"))
+            let answer = Self.glacierError(for: error)
+            if error is GlacierError {
+                context.logger.debug("glacier error", metadata: ["code": .string(answer.code.rawValue), "message": .string(answer.message)])
+            } else if error is HTTPParserError {
+                context.logger.debug("malformed request", metadata: ["error": .string(String(describing: error))])
+            } else {
+                context.logger.error("internal error", metadata: ["error": .string(String(describing: error))])
+            }
+            return Self.response(for: answer)
+        }
+    }
+
+    /// The Glacier error a thrown error is answered with: itself; BadRequest for a request
+    /// body that broke off or is not valid HTTP (raised while the handler reads the body, the
+    /// client's fault); ServiceUnavailableException for anything else (our bug or I/O).
+    static func glacierError(for error: any Error) -> GlacierError {
+        switch error {
+        case let error as GlacierError:
+            return error
+        case let error as HTTPParserError:
+            return GlacierError(.badRequest, "The request is not valid HTTP/1.1: \(error) (is the body shorter than its Content-Length?)")
+        default:
+            return GlacierError(.serviceUnavailable, "glacier-mock failed to handle the request: \(error)")
         }
     }
 
