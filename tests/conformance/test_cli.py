@@ -8,6 +8,7 @@ import shutil
 import subprocess
 
 import pytest
+import requests
 
 from helpers import DEFAULT_ACCOUNT, MIB, ISO_RE, blob, tree_hash
 
@@ -101,3 +102,26 @@ def test_cli_list_vaults_paginates(fresh_server, aws_bin, tmp_path):
                        env=env, capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
     assert [v["VaultName"] for v in json.loads(p.stdout)["VaultList"]] == names
+
+
+def test_cli_retries_injected_throttling(fresh_server, aws_bin, tmp_path):
+    """The CLI's default retries ride out two injected ThrottlingExceptions; the request
+    journal shows the three attempts and how each was answered."""
+    srv = fresh_server()
+    srv.client().create_vault(accountId="-", vaultName="cli-retry")
+    rule = {"Operation": "DescribeVault", "Code": "ThrottlingException", "Count": 2}
+    r = requests.post(srv.endpoint + "/_mock/faults", data=json.dumps(rule), timeout=30)
+    assert r.status_code == 200, r.text
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret",
+                "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": str(tmp_path / "none"),
+                "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"), "AWS_RETRY_MODE": "standard",
+                "AWS_MAX_ATTEMPTS": "3"})
+    p = subprocess.run([aws_bin, "--endpoint-url", srv.endpoint, "--output", "json", "glacier",
+                        "describe-vault", "--account-id", "-", "--vault-name", "cli-retry"],
+                       env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["VaultName"] == "cli-retry"
+    calls = requests.get(srv.endpoint + "/_mock/requests?operation=DescribeVault", timeout=30).json()["Requests"]
+    assert [(c["Status"], c["ErrorCode"]) for c in calls] == [
+        (400, "ThrottlingException"), (400, "ThrottlingException"), (200, None)]
