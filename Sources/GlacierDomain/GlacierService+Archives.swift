@@ -41,7 +41,7 @@ extension GlacierService {
         guard try await store.vault(vault.key) != nil else { throw GlacierError.vaultNotFound(vault) }
         let archive = ArchiveRow(
             id: RandomID.make(length: 138), vault: vault.key, description: headers.description,
-            creationDate: Timestamp.now(), size: length, treeHash: expectedTree.hex)
+            creationDate: self.now(), size: length, treeHash: expectedTree.hex)
         _ = try await receive(body, length: length, expectedTree: expectedTree, expectedLinear: expectedLinear) { blobID in
             guard try await store.createArchive(archive, blobID: blobID) else {
                 throw GlacierError.vaultNotFound(vault)
@@ -69,7 +69,7 @@ extension GlacierService {
             }
             try await enforcePolicies(caller, vault: vault, action: "DeleteArchive", archive: archive)
         }
-        switch try await store.deleteArchive(id: archiveID, in: vault.key, now: Timestamp.now()) {
+        switch try await store.deleteArchive(id: archiveID, in: vault.key, now: self.now()) {
         case .deleted(let unreferenced):
             unreferenced.forEach(blobs.remove)
         case .alreadyDeleted:

@@ -13,7 +13,7 @@ extension GlacierService {
         let description = try JSONInput.string(params, "Description")
         try Rules.checkJobDescription(description)
         let topic = try JSONInput.string(params, "SNSTopic")
-        let now = Timestamp.now()
+        let now = self.now()
         var doc = JobDocument(
             JobId: RandomID.make(length: 92), JobDescription: description, Action: "", VaultARN: vault.arn,
             CreationDate: Timestamp.iso8601(now), Completed: false, StatusCode: "InProgress", SNSTopic: topic)
@@ -157,7 +157,7 @@ extension GlacierService {
     /// Completes every job whose delay has passed and deletes expired jobs with their
     /// output. Run by the server's ticker.
     public func completeDueJobs() async throws {
-        let now = Timestamp.now()
+        let now = self.now()
         try await completeDue(now)
         try await store.deleteJobs(completedBefore: now - options.jobExpiry, now: now).forEach(blobs.remove)
     }
@@ -181,7 +181,7 @@ extension GlacierService {
 
     private func complete(_ row: JobRow) async throws {
         var doc = try JobDocument.decode(row.document)
-        let now = Timestamp.now()
+        let now = self.now()
         doc.Completed = true
         doc.StatusCode = "Succeeded"
         doc.StatusMessage = "Succeeded"
@@ -253,7 +253,7 @@ extension GlacierService {
 
     func findJob(_ caller: Caller, vaultName: String, jobID: String) async throws -> (JobRow, JobDocument) {
         let vault = try vaultRef(caller, vaultName)
-        let now = Timestamp.now()
+        let now = self.now()
         try await completeDue(now)
         guard let row = try await store.job(id: jobID, in: vault.key), !isExpired(row, now: now) else {
             if try await store.vault(vault.key) == nil { throw GlacierError.vaultNotFound(vault) }
@@ -279,7 +279,7 @@ extension GlacierService {
             throw GlacierError.invalid("statuscode must be InProgress, Succeeded or Failed; got '\(statusCode.prefix(40))'")
         }
         guard try await store.vault(vault.key) != nil else { throw GlacierError.vaultNotFound(vault) }
-        let now = Timestamp.now()
+        let now = self.now()
         try await completeDue(now)
         guard let rows = try await store.jobs(in: vault.key, fromID: marker, now: now) else {
             throw GlacierError.invalid(

@@ -135,7 +135,7 @@ extension GlacierService {
     public func initiateVaultLock(_ caller: Caller, vaultName: String, body: [UInt8]) async throws -> String {
         let vault = try vaultRef(caller, vaultName)
         let policy = try Self.policyText(body, what: "InitiateVaultLock")
-        let now = Timestamp.now()
+        let now = self.now()
         let lockID = RandomID.make(length: 32)
         try await updateVault(vault, SettingKind.lock) { current in
             switch Self.currentLock(current, now: now)?.State {
@@ -159,7 +159,7 @@ extension GlacierService {
     /// the operation throws an InvalidParameter error."
     public func completeVaultLock(_ caller: Caller, vaultName: String, lockID: String) async throws {
         let vault = try vaultRef(caller, vaultName)
-        let now = Timestamp.now()
+        let now = self.now()
         try await updateVault(vault, SettingKind.lock) { current in
             guard var lock = Self.currentLock(current, now: now) else {
                 throw GlacierError.invalid("Vault \(vault.arn) has no vault lock in progress (none was initiated, or it expired after 24 hours)")
@@ -184,7 +184,7 @@ extension GlacierService {
     /// AbortVaultLock: only while InProgress; a Locked vault's lock cannot be removed.
     public func abortVaultLock(_ caller: Caller, vaultName: String) async throws {
         let vault = try vaultRef(caller, vaultName)
-        let now = Timestamp.now()
+        let now = self.now()
         try await updateVault(vault, SettingKind.lock) { current in
             if Self.currentLock(current, now: now)?.State == "Locked" {
                 throw GlacierError(.accessDenied, "Vault \(vault.arn) is locked: a Locked vault lock policy cannot be aborted or changed")
@@ -195,7 +195,7 @@ extension GlacierService {
 
     public func getVaultLock(_ caller: Caller, vaultName: String) async throws -> JSONValue {
         let vault = try await existingVault(caller, vaultName)
-        guard let lock = Self.currentLock(try await store.vaultSetting(vault.key, kind: SettingKind.lock), now: Timestamp.now()) else {
+        guard let lock = Self.currentLock(try await store.vaultSetting(vault.key, kind: SettingKind.lock), now: self.now()) else {
             throw GlacierError(.resourceNotFound, "No vault lock policy is set for vault \(vault.arn)")
         }
         return .object([
@@ -212,7 +212,7 @@ extension GlacierService {
     /// Locked) or of the access policy matches it; `glacier:ArchiveAgeInDays` is known for
     /// requests about one archive.
     public func enforcePolicies(_ caller: Caller, vault: VaultRef, action: String, archive: ArchiveRow? = nil) async throws {
-        let now = Timestamp.now()
+        let now = self.now()
         var context: [String: Int64] = [:]
         if let archive { context["glacier:ArchiveAgeInDays"] = max(0, now - archive.creationDate) / 86_400_000 }
         let lock = Self.currentLock(try await store.vaultSetting(vault.key, kind: SettingKind.lock), now: now)
@@ -277,7 +277,7 @@ extension GlacierService {
         guard let topic else { return }
         let message = JSONWriter.object([("Action", .string(doc.Action))] + doc.fields.filter { $0.0 != "Action" })
         do {
-            let seq = try await store.recordNotification(topic: topic, message: message, created: Timestamp.now(), delivery: "recorded")
+            let seq = try await store.recordNotification(topic: topic, message: message, created: self.now(), delivery: "recorded")
             if let publish = options.publish {
                 let status = await publish(topic, message)
                 try await store.updateNotificationDelivery(seq: seq, delivery: status)
@@ -349,7 +349,7 @@ extension GlacierService {
     /// PurchaseProvisionedCapacity: a unit starts now and expires a month later; an account
     /// holds at most two units at a time.
     public func purchaseProvisionedCapacity(_ caller: Caller) async throws -> String {
-        let now = Timestamp.now()
+        let now = self.now()
         let id = RandomID.make(length: 24)
         try await store.updateAccountSetting(accountID: caller.accountID, region: caller.region, kind: SettingKind.capacity) { current in
             var units = Self.activeUnits(current, now: now)
@@ -364,7 +364,7 @@ extension GlacierService {
 
     public func listProvisionedCapacity(_ caller: Caller) async throws -> JSONValue {
         let text = try await store.accountSetting(accountID: caller.accountID, region: caller.region, kind: SettingKind.capacity)
-        return .object([("ProvisionedCapacityList", .array(Self.activeUnits(text, now: Timestamp.now()).map { unit in
+        return .object([("ProvisionedCapacityList", .array(Self.activeUnits(text, now: self.now()).map { unit in
             .object([
                 ("CapacityId", .string(unit["CapacityId"] as? String ?? "")),
                 ("ExpirationDate", .string(Timestamp.iso8601((unit["ExpirationDate"] as? NSNumber)?.int64Value ?? 0))),

@@ -1,5 +1,6 @@
 import GlacierStorage
 import Logging
+import Synchronization
 import TreeHash
 
 /// A chunk of a request body. NIO's `ByteBuffer` conforms in the HTTP layer, so the
@@ -16,6 +17,8 @@ public final class GlacierService: Sendable {
     let blobs: BlobStore
     let logger: Logger
     let options: ServiceOptions
+    /// How far this server's clock is ahead of the wall clock (`advanceClock`), in ms.
+    private let clockOffset = Atomic<Int64>(0)
 
     /// Opens (or creates) the data directory: `glacier.sqlite` and `blobs/`.
     /// Temporary files of requests that never finished are removed here. Blob files no
@@ -31,12 +34,49 @@ public final class GlacierService: Sendable {
             blobs.dropSpares()
         }
         blobs.removeTemporaries()
+        if let offset = try await store.accountSetting(accountID: "", region: "", kind: Self.clockOffsetSetting).flatMap({ Int64($0) }) {
+            clockOffset.store(offset, ordering: .relaxed)
+        }
         if !blobs.consumeCleanShutdownMarker() {
             let referenced = try await store.referencedBlobIDs()
             for id in blobs.listBlobIDs() where !referenced.contains(id) {
                 blobs.removeOrphan(id)
             }
         }
+    }
+
+    // MARK: The server's clock
+
+    /// Now on this server's clock, in ms since the epoch: the wall clock, plus however far
+    /// `advanceClock` moved it. Every date the service stores or shows, and every time rule
+    /// it applies (job delays and expiry, vault lock expiry, the 24-hour windows, the
+    /// retrieval policy's hour), reads this clock. Signatures are checked against the wall
+    /// clock, since clients sign with theirs.
+    public func now() -> Milliseconds {
+        Timestamp.now() + clockOffset.load(ordering: .relaxed)
+    }
+
+    /// How far the clock is ahead of the wall clock, in ms.
+    public var clockOffsetMilliseconds: Int64 { clockOffset.load(ordering: .relaxed) }
+
+    /// Longest single move of `advanceClock`: ten years.
+    public static let maxClockAdvanceSeconds: Int64 = 10 * 365 * 86_400
+
+    /// The setting (account "", region "") that keeps the offset across restarts.
+    static let clockOffsetSetting = "mock-clock-offset-ms"
+
+    /// Moves this server's clock forward by `seconds` (never back: stored dates stay in
+    /// order), for tests of what happens with time: jobs completing and expiring, an
+    /// InProgress vault lock expiring, the 24-hour windows of repeated requests. Kept in the
+    /// metadata, so it survives a restart; `reset` sets it back to the wall clock.
+    public func advanceClock(seconds: Int64) async throws {
+        guard (1...Self.maxClockAdvanceSeconds).contains(seconds) else {
+            throw GlacierError.invalid("AdvanceSeconds must be a whole number from 1 to \(Self.maxClockAdvanceSeconds) (ten years)")
+        }
+        let offset = clockOffset.load(ordering: .relaxed) + seconds * 1000
+        // A write: the cached read-only responses go, as some depend on the time.
+        try await store.updateAccountSetting(accountID: "", region: "", kind: Self.clockOffsetSetting) { _ in .set(String(offset)) }
+        clockOffset.store(offset, ordering: .relaxed)
     }
 
     /// Records that this run ended cleanly (no request in flight), so the next start can
@@ -68,7 +108,7 @@ public final class GlacierService: Sendable {
 
     public func createVault(_ caller: Caller, name: String) async throws -> VaultRef {
         let vault = try vaultRef(caller, name)
-        guard try await store.createVault(vault.key, now: Timestamp.now(), limit: Self.maxVaultsPerAccount) else {
+        guard try await store.createVault(vault.key, now: self.now(), limit: Self.maxVaultsPerAccount) else {
             throw GlacierError(
                 .limitExceeded,
                 "Vault limit exceeded: account \(caller.accountID) already has \(Self.maxVaultsPerAccount) vaults in \(caller.region), the most one account may create in a region")
@@ -121,7 +161,7 @@ public final class GlacierService: Sendable {
         let vault = try vaultRef(caller, vaultName)
         let size = try Rules.checkPartSize(partSize)
         try Rules.checkArchiveDescription(description)
-        let upload = UploadRow(id: RandomID.make(length: 92), vault: vault.key, description: description, partSize: size, creationDate: Timestamp.now())
+        let upload = UploadRow(id: RandomID.make(length: 92), vault: vault.key, description: description, partSize: size, creationDate: self.now())
         guard try await store.createUpload(upload) else { throw GlacierError.vaultNotFound(vault) }
         return (vault, upload.id)
     }
@@ -248,7 +288,7 @@ public final class GlacierService: Sendable {
         let size = try Rules.checkByteCount(archiveSize, name: "x-amz-archive-size")
         let expected = try Rules.checkSHA256Header(treeHash, name: "x-amz-sha256-tree-hash")
         let archiveID = RandomID.make(length: 138)
-        let result = try await store.completeUpload(id: uploadID, in: vault.key, archiveID: archiveID, now: Timestamp.now()) { upload, parts in
+        let result = try await store.completeUpload(id: uploadID, in: vault.key, archiveID: archiveID, now: self.now()) { upload, parts in
             try Self.checkPartsForCompletion(upload: upload, parts: parts, archiveSize: size, treeHash: expected)
             return (size, expected.hex)
         }
@@ -306,7 +346,7 @@ public final class GlacierService: Sendable {
     /// is 404.
     public func abortMultipartUpload(_ caller: Caller, vaultName: String, uploadID: String) async throws {
         let vault = try vaultRef(caller, vaultName)
-        switch try await store.abortUpload(id: uploadID, in: vault.key, now: Timestamp.now()) {
+        switch try await store.abortUpload(id: uploadID, in: vault.key, now: self.now()) {
         case .aborted(let orphaned): orphaned.forEach(blobs.remove)
         case .alreadyAborted: return
         case .notFound: throw GlacierError.uploadNotFound(uploadID, vault)
@@ -349,7 +389,7 @@ public final class GlacierService: Sendable {
         let limit = try Rules.checkLimit(limit, default: 50, max: 1_000)
         guard try await store.vault(vault.key) != nil else { throw GlacierError.vaultNotFound(vault) }
         // The marker is the ID of the first upload of the next page.
-        guard let rows = try await store.uploads(in: vault.key, fromID: marker, limit: limit + 1, now: Timestamp.now()) else {
+        guard let rows = try await store.uploads(in: vault.key, fromID: marker, limit: limit + 1, now: self.now()) else {
             throw GlacierError.invalid(
                 "Invalid marker '\(marker?.prefix(200) ?? "")': it names no in-progress upload of vault \(vault.arn), "
                     + "nor one completed or aborted there in the last 24 hours")
@@ -368,7 +408,8 @@ public final class GlacierService: Sendable {
 
     /// Drops every vault, upload, part and archive (POST /_mock/reset).
     public func reset() async throws {
-        let blobIDs = try await store.reset()
+        let blobIDs = try await store.reset()  // the clock's setting included
+        clockOffset.store(0, ordering: .relaxed)
         blobIDs.forEach(blobs.remove)
     }
 

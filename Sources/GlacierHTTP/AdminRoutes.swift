@@ -45,6 +45,20 @@ struct AdminRoutes: Sendable {
         case (.delete, "/_mock/faults"):
             let n = faults.clear()
             return Self.json(.object([("status", .string("ok")), ("cleared", .int(Int64(n)))]))
+        case (.post, "/_mock/clock"):
+            // Moves the server's clock forward (README, "The server's clock").
+            let object = try JSONInput.object(
+                try await OperationInput.smallBody(of: request, named: "POST /_mock/clock"), what: "{\"AdvanceSeconds\": N}")
+            if let unknown = object.keys.sorted().first(where: { $0 != "AdvanceSeconds" }) {
+                throw GlacierError.invalid("Unknown member '\(unknown.prefix(100))' of POST /_mock/clock; the only member is AdvanceSeconds")
+            }
+            guard let seconds = try Self.wholeNumber(object, "AdvanceSeconds", in: 1...Int(GlacierService.maxClockAdvanceSeconds)) else {
+                throw GlacierError.missingHeader("AdvanceSeconds")
+            }
+            try await service.advanceClock(seconds: Int64(seconds))
+            return clock(status: "ok")
+        case (.get, "/_mock/clock"):
+            return clock(status: nil)
         case (.get, "/_mock/requests"):
             return try requestList(request)
         case (.delete, "/_mock/requests"):
@@ -53,7 +67,7 @@ struct AdminRoutes: Sendable {
         default:
             throw GlacierError(
                 .unknownOperation,
-                "No glacier-mock endpoint matches \(request.method.rawValue) \(request.uri.path.prefix(300)); the admin endpoints are GET /_mock/health, POST /_mock/reset (or /moto-api/reset), POST /_mock/jobs/complete, GET /_mock/notifications, POST, GET or DELETE /_mock/faults and GET or DELETE /_mock/requests")
+                "No glacier-mock endpoint matches \(request.method.rawValue) \(request.uri.path.prefix(300)); the admin endpoints are GET /_mock/health, POST /_mock/reset (or /moto-api/reset), POST /_mock/jobs/complete, GET /_mock/notifications, POST, GET or DELETE /_mock/faults GET or DELETE /_mock/requests and POST or GET /_mock/clock")
         }
     }
 
@@ -108,6 +122,15 @@ struct AdminRoutes: Sendable {
         case let n as Int where range.contains(n): return n
         default: throw GlacierError.invalid("\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
+    }
+
+    /// `{"status"?, "Now", "OffsetSeconds"}`: the server's clock and how far ahead it is.
+    func clock(status: String?) -> Response {
+        var members: [(String, JSONValue)] = []
+        if let status { members.append(("status", .string(status))) }
+        members.append(("Now", .string(Timestamp.iso8601(service.now()))))
+        members.append(("OffsetSeconds", .int(service.clockOffsetMilliseconds / 1000)))
+        return Self.json(.object(members))
     }
 
     /// `{"Requests": [...], "Dropped": N, "Capacity": N}`: the journal, oldest first, filtered

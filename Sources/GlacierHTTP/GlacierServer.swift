@@ -32,7 +32,7 @@ public enum GlacierServer {
             case .sigV4(let credentials): SigV4Middleware(credentials: credentials)
             }
         let dispatch = OperationDispatchMiddleware(
-            handlers: handlers ?? Self.handlers(service), faults: faults, journal: journal,
+            handlers: handlers ?? Self.handlers(service), faults: faults, journal: journal, now: { service.now() },
             remember: { key, render in try await service.untilNextWrite(key, render) }
         ) { caller, vaultName, action in
             try await service.enforcePolicies(caller, vaultName: vaultName, action: action)

@@ -80,6 +80,8 @@ struct OperationDispatchMiddleware: GlacierMiddleware {
     let faults: FaultInjector
     /// Every answered request, for `GET /_mock/requests`.
     let journal: RequestJournal
+    /// The server's clock (`GlacierService.now`), for the journal's times.
+    let now: @Sendable () -> Int64
     /// Reuses a rendered response until the next write (`GlacierService.untilNextWrite`).
     let remember: Remember
     /// Checks the vault's lock and access policies for `glacier:<operation>`.
@@ -91,12 +93,14 @@ struct OperationDispatchMiddleware: GlacierMiddleware {
         handlers: [OperationName: OperationHandler],
         faults: FaultInjector = FaultInjector(),
         journal: RequestJournal = RequestJournal(capacity: 0),
+        now: @escaping @Sendable () -> Int64 = { Timestamp.now() },
         remember: @escaping Remember,
         enforcePolicies: @escaping @Sendable (Caller, _ vaultName: String, _ action: String) async throws -> Void
     ) {
         self.handlers = handlers
         self.faults = faults
         self.journal = journal
+        self.now = now
         self.remember = remember
         self.enforcePolicies = enforcePolicies
     }
@@ -150,7 +154,7 @@ struct OperationDispatchMiddleware: GlacierMiddleware {
         status: Int, error: String?
     ) {
         journal.record(RequestJournal.Entry(
-            time: Timestamp.now(), requestID: context.requestID, method: request.method.rawValue,
+            time: now(), requestID: context.requestID, method: request.method.rawValue,
             path: RequestJournal.clippedPath(path), operation: matched?.0.name, accountID: context.caller.accountID,
             region: context.caller.region, vaultName: matched?.1["vaultName"], status: status, errorCode: error))
     }

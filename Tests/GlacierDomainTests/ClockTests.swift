@@ -1,0 +1,39 @@
+import GlacierDomain
+import GlacierStorage
+import Testing
+
+@Suite struct ServiceClockTests {
+    @Test func advanceMovesStoredDatesAndSurvivesReopenButNotReset() async throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let service = try await makeService(dir)
+        #expect(service.clockOffsetMilliseconds == 0)
+        try await service.advanceClock(seconds: 3 * 86_400)
+        try await service.advanceClock(seconds: 60)
+        #expect(service.clockOffsetMilliseconds == (3 * 86_400 + 60) * 1000)
+        let before = Timestamp.now() + service.clockOffsetMilliseconds
+        _ = try await service.createVault(caller, name: "later")
+        let after = Timestamp.now() + service.clockOffsetMilliseconds
+        let created = try await service.describeVault(caller, name: "later").creationDate
+        #expect(created >= before && created <= after)
+
+        // Kept in the metadata: a new service on the same directory reads it.
+        let reopened = try await makeService(dir)
+        #expect(reopened.clockOffsetMilliseconds == (3 * 86_400 + 60) * 1000)
+        try await reopened.reset()
+        #expect(reopened.clockOffsetMilliseconds == 0)
+        #expect(try await makeService(dir).clockOffsetMilliseconds == 0)
+    }
+
+    @Test func onlyForwardAndAtMostTenYears() async throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let service = try await makeService(dir)
+        for seconds: Int64 in [0, -1, GlacierService.maxClockAdvanceSeconds + 1] {
+            await #expect(throws: GlacierError.self) { try await service.advanceClock(seconds: seconds) }
+        }
+        #expect(service.clockOffsetMilliseconds == 0)
+        try await service.advanceClock(seconds: GlacierService.maxClockAdvanceSeconds)
+        #expect(service.clockOffsetMilliseconds == GlacierService.maxClockAdvanceSeconds * 1000)
+    }
+}
