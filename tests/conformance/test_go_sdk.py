@@ -4,7 +4,8 @@ tests/clients/go/glacierclient is built in GOPATH mode against Debian's packaged
 (golang-go, golang-github-aws-aws-sdk-go-dev: `scripts/install-deps.sh --with-tests` installs
 them) and run against a server. It prints one JSON line per step of a workflow: CreateVault and
 the SDK's VaultExists waiter, UploadArchive, a three-part multipart upload with ListParts and
-CompleteMultipartUpload, DescribeVault, an archive-retrieval job polled with DescribeJob,
+CompleteMultipartUpload, DescribeVault (once more through two injected ThrottlingExceptions,
+which the SDK's retryer must ride out), an archive-retrieval job polled with DescribeJob,
 GetJobOutput (whole, and one ranged MiB), an upload with a wrong tree hash, DeleteArchive,
 DescribeVault on a missing vault and the VaultNotExists waiter, a request signed with a wrong
 secret, and ListVaults through the SDK's paginator. The program prints what the SDK saw; this
@@ -43,7 +44,7 @@ BAD_SIZE, BAD_SEED = 4096, 3
 
 STEPS = ["start", "create_vault", "wait_vault_exists", "upload_archive", "initiate_multipart_upload",
          "upload_part", "upload_part", "upload_part", "list_parts", "complete_multipart_upload",
-         "describe_vault", "initiate_job", "describe_job", "get_job_output", "get_job_output",
+         "describe_vault", "describe_vault_throttled", "initiate_job", "describe_job", "get_job_output", "get_job_output",
          "upload_archive_wrong_checksum", "delete_archive", "describe_missing_vault",
          "wait_vault_not_exists", "describe_vault_wrong_secret", "list_vaults", "done"]
 
@@ -170,6 +171,10 @@ def check_workflow(steps: dict[str, list[dict]], client, vault: str, *, delayed_
     assert (s["vault_name"], s["vault_arn"], s["number_of_archives"], s["size_in_bytes"]) == \
         (vault, arn, 2, len(single) + len(multi)), s
     assert s["last_inventory_date"] is None, s
+
+    # Two injected ThrottlingExceptions: the SDK's retryer took them as throttling and retried.
+    (s,) = steps["describe_vault_throttled"]
+    assert (s["fault_status"], s["http_status"], s["retry_count"], s["vault_name"]) == (200, 200, 2, vault), s
 
     # The retrieval job, polled until it completed
     (s,) = steps["initiate_job"]

@@ -16,7 +16,8 @@ itself unless the caller gave a tree hash (Checksum), in which case SDK 1.17 sen
 x-amz-content-sha256 at all (aws/aws-sdk-go-v2#1212): two steps record what the server says
 to that, signed with the right secret and with a wrong one (under --auth sigv4 the latter must
 be 403 InvalidSignatureException, checked last), another adds the header itself to reach the
-tree-hash check. The program prints
+tree-hash check. One DescribeVault goes through two injected ThrottlingExceptions
+(POST /_mock/faults) with the SDK's standard retryer, which must retry them. The program prints
 facts; this file decides whether they are right, computing every hash itself (botocore's
 tree hash, hashlib) over the same deterministic bytes and cross-checking with boto3.
 
@@ -56,7 +57,7 @@ GLACIER_VERSION = "2012-06-01"
 
 STEPS = ["start", "create_vault", "wait_vault_exists", "describe_vault_explicit_account",
          "upload_archive", "initiate_multipart_upload", "upload_part", "upload_part", "upload_part",
-         "list_parts", "complete_multipart_upload", "describe_vault", "initiate_job", "describe_job",
+         "list_parts", "complete_multipart_upload", "describe_vault", "describe_vault_throttled", "initiate_job", "describe_job",
          "get_job_output", "get_job_output", "upload_archive_checksum_only",
          "upload_archive_checksum_only_wrong_secret", "upload_archive_wrong_checksum", "delete_archive", "describe_missing_vault",
          "wait_vault_not_exists", "describe_vault_wrong_secret", "list_vaults", "done"]
@@ -226,6 +227,11 @@ def check_workflow_v2(steps: dict[str, list[dict]], client, vault: str, *, delay
     assert s["last_inventory_date"] is None, s
     boto_vault = client.describe_vault(accountId="-", vaultName=vault)
     assert (boto_vault["VaultARN"], boto_vault["CreationDate"]) == (arn, s["creation_date"]), boto_vault
+
+    # Two injected ThrottlingExceptions: the standard retryer took them as retryable.
+    (s,) = steps["describe_vault_throttled"]
+    assert (s["fault_status"], s["http_status"], s["vault_name"]) == (200, 200, vault), s
+    assert [r["status"] for r in s["requests"]] == [400, 400, 200], s
 
     # The retrieval job, polled until it completed. InitiateJob has a (JSON) body, so the
     # SDK's middleware hashed it too: one leaf, tree hash = SHA-256.

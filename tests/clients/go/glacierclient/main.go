@@ -26,6 +26,7 @@ import (
 	"net/http"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -318,6 +319,23 @@ func main() {
 			"vault_name": str(out.VaultName), "vault_arn": str(out.VaultARN),
 			"creation_date": str(out.CreationDate), "last_inventory_date": str(out.LastInventoryDate),
 			"number_of_archives": i64(out.NumberOfArchives), "size_in_bytes": i64(out.SizeInBytes)})
+	}
+
+	// Two ThrottlingExceptions injected for this vault's DescribeVault (POST /_mock/faults):
+	// the SDK's default retryer must recognise them and ride them out.
+	{
+		rule := fmt.Sprintf(`{"Operation":"DescribeVault","Code":"ThrottlingException","Count":2,"VaultName":%q}`, *vault)
+		resp, err := http.Post(endpoint+"/_mock/faults", "application/json", strings.NewReader(rule))
+		if err != nil {
+			fatal("describe_vault_throttled", err)
+		}
+		resp.Body.Close()
+		// The workflow's client makes one attempt per call; this one the SDK's default three retries.
+		retrying := glacier.New(sess, aws.NewConfig().WithMaxRetries(3))
+		req, out := retrying.DescribeVaultRequest(&glacier.DescribeVaultInput{VaultName: vault})
+		status := send("describe_vault_throttled", req)
+		emit(map[string]interface{}{"step": "describe_vault_throttled", "fault_status": resp.StatusCode,
+			"http_status": status, "retry_count": req.RetryCount, "vault_name": str(out.VaultName)})
 	}
 
 	// Retrieval job for the multipart archive, polled with DescribeJob until it completes.

@@ -38,6 +38,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -489,6 +490,24 @@ func main() {
 			"vault_name": str(out.VaultName), "vault_arn": str(out.VaultARN),
 			"creation_date": str(out.CreationDate), "last_inventory_date": str(out.LastInventoryDate),
 			"number_of_archives": out.NumberOfArchives, "size_in_bytes": out.SizeInBytes})
+	}
+
+	// Two ThrottlingExceptions injected for this vault's DescribeVault (POST /_mock/faults):
+	// with the SDK's standard retryer (the client's is NopRetryer) the call must ride them out.
+	{
+		rule := fmt.Sprintf(`{"Operation":"DescribeVault","Code":"ThrottlingException","Count":2,"VaultName":%q}`, *vault)
+		resp, err := http.Post(endpoint+"/_mock/faults", "application/json", strings.NewReader(rule))
+		if err != nil {
+			fatal("describe_vault_throttled", err)
+		}
+		resp.Body.Close()
+		standard := func(o *glacier.Options) { o.Retryer = retry.NewStandard() }
+		out, err := svc.DescribeVault(tagged("describe_vault_throttled"), &glacier.DescribeVaultInput{VaultName: vault}, standard)
+		if err != nil {
+			fatal("describe_vault_throttled", err)
+		}
+		done("describe_vault_throttled", map[string]interface{}{"fault_status": resp.StatusCode,
+			"http_status": httpStatus(out.ResultMetadata), "vault_name": str(out.VaultName)})
 	}
 
 	// Retrieval job for the multipart archive, polled with DescribeJob until it completes.
