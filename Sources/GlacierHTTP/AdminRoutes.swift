@@ -163,7 +163,7 @@ struct AdminRoutes: Sendable {
             .object([
                 ("Sequence", .int(e.sequence)), ("Time", .string(Timestamp.iso8601(e.time))), ("RequestId", .string(e.requestID)),
                 ("Method", .string(e.method)), ("Path", .string(e.path)), ("Operation", .optional(e.operation?.rawValue)),
-                ("AccountId", .string(e.accountID)), ("Region", .string(e.region)), ("VaultName", .optional(e.vaultName)),
+                ("AccountId", .optional(e.accountID)), ("Region", .optional(e.region)), ("VaultName", .optional(e.vaultName)),
                 ("Status", .int(Int64(e.status))), ("ErrorCode", .optional(e.errorCode)),
             ])
         }

@@ -21,7 +21,7 @@ protocol GlacierMiddleware: Sendable {
 public struct GlacierResponder: HTTPResponder {
     public typealias Context = GlacierRequestContext
     let requestID = RequestIDMiddleware()
-    let errors = ErrorMiddleware()
+    var errors = ErrorMiddleware()
     let authentication: any GlacierMiddleware
     let dispatch: OperationDispatchMiddleware
     let admin: AdminRoutes

@@ -32,12 +32,14 @@ public enum GlacierServer {
             case .sigV4(let credentials): SigV4Middleware(credentials: credentials)
             }
         let dispatch = OperationDispatchMiddleware(
-            handlers: handlers ?? Self.handlers(service), faults: faults, journal: journal, now: { service.now() },
+            handlers: handlers ?? Self.handlers(service), faults: faults,
             remember: { key, render in try await service.untilNextWrite(key, render) }
         ) { caller, vaultName, action in
             try await service.enforcePolicies(caller, vaultName: vaultName, action: action)
         }
-        return GlacierResponder(authentication: authentication, dispatch: dispatch, admin: AdminRoutes(service: service, faults: faults, journal: journal))
+        return GlacierResponder(
+            errors: ErrorMiddleware(journal: journal, now: { service.now() }), authentication: authentication, dispatch: dispatch,
+            admin: AdminRoutes(service: service, faults: faults, journal: journal))
     }
 
     /// The application, ready for `runService()`. `onListening` receives the bound address.

@@ -78,10 +78,6 @@ struct OperationDispatchMiddleware: GlacierMiddleware {
     let handlers: [OperationName: OperationHandler]
     /// Errors armed by `POST /_mock/faults`, answered before a matching request's handler runs.
     let faults: FaultInjector
-    /// Every answered request, for `GET /_mock/requests`.
-    let journal: RequestJournal
-    /// The server's clock (`GlacierService.now`), for the journal's times.
-    let now: @Sendable () -> Int64
     /// Reuses a rendered response until the next write (`GlacierService.untilNextWrite`).
     let remember: Remember
     /// Checks the vault's lock and access policies for `glacier:<operation>`.
@@ -92,15 +88,11 @@ struct OperationDispatchMiddleware: GlacierMiddleware {
     init(
         handlers: [OperationName: OperationHandler],
         faults: FaultInjector = FaultInjector(),
-        journal: RequestJournal = RequestJournal(capacity: 0),
-        now: @escaping @Sendable () -> Int64 = { Timestamp.now() },
         remember: @escaping Remember,
         enforcePolicies: @escaping @Sendable (Caller, _ vaultName: String, _ action: String) async throws -> Void
     ) {
         self.handlers = handlers
         self.faults = faults
-        self.journal = journal
-        self.now = now
         self.remember = remember
         self.enforcePolicies = enforcePolicies
     }
@@ -137,26 +129,12 @@ struct OperationDispatchMiddleware: GlacierMiddleware {
         let queryParameters = request.uri.queryParameters
         let matched = OperationSpec.match(
             method: request.method, path: path, query: { queryParameters[Substring($0)].map(String.init) })
-        guard journal.isEnabled else { return try await serve(matched, request, context: context) }
-        do {
-            let response = try await serve(matched, request, context: context)
-            record(request, path, matched, context, status: Int(response.status.code), error: nil)
-            return response
-        } catch {
-            let answered = ErrorMiddleware.glacierError(for: error)
-            record(request, path, matched, context, status: answered.status, error: answered.code.rawValue)
-            throw error
+        if let note = context.note {
+            note.caller = context.caller
+            note.operation = matched?.0.name
+            note.vaultName = matched?.1["vaultName"]
         }
-    }
-
-    private func record(
-        _ request: Request, _ path: String, _ matched: (OperationSpec, [String: String])?, _ context: Context,
-        status: Int, error: String?
-    ) {
-        journal.record(RequestJournal.Entry(
-            time: now(), requestID: context.requestID, method: request.method.rawValue,
-            path: RequestJournal.clippedPath(path), operation: matched?.0.name, accountID: context.caller.accountID,
-            region: context.caller.region, vaultName: matched?.1["vaultName"], status: status, errorCode: error))
+        return try await serve(matched, request, context: context)
     }
 
     /// Everything after the operation match: checks, the armed faults, the handler.

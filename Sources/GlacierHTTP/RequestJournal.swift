@@ -5,10 +5,10 @@ import Synchronization
 /// Glacier calls the code under test made and how they were answered: a spy, beside the
 /// state the calls left behind.
 ///
-/// Every request that names a Glacier operation path is recorded once it is answered,
-/// successes and errors alike (injected faults included), with its operation when the
-/// path matched one. Requests refused before that point (a failed signature check under
-/// `--auth sigv4`, malformed HTTP) and the admin endpoints are not. A ring of `capacity`
+/// Every request to a Glacier path is recorded once it is answered (by `ErrorMiddleware`, so
+/// with the status and error code the client got), successes and errors alike: injected
+/// faults, and requests refused before the operation was matched (a bad signature under
+/// `--auth sigv4`), whose operation and caller are then unknown. Admin endpoints are not. A ring of `capacity`
 /// entries: the oldest go first, and `dropped` counts them. One short lock per request;
 /// `--request-journal 0` turns it off.
 public final class RequestJournal: Sendable {
@@ -20,8 +20,9 @@ public final class RequestJournal: Sendable {
         public let method: String
         public let path: String
         public let operation: OperationName?
-        public let accountID: String
-        public let region: String
+        /// nil when the request was refused before its caller was known (a bad signature).
+        public let accountID: String?
+        public let region: String?
         public let vaultName: String?
         public let status: Int
         /// The Glacier error code of an error answer; nil for a success.
@@ -29,7 +30,7 @@ public final class RequestJournal: Sendable {
 
         public init(
             time: Int64, requestID: String, method: String, path: String, operation: OperationName?,
-            accountID: String, region: String, vaultName: String?, status: Int, errorCode: String?
+            accountID: String?, region: String?, vaultName: String?, status: Int, errorCode: String?
         ) {
             self.time = time
             self.requestID = requestID

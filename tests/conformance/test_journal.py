@@ -139,3 +139,21 @@ def test_bad_journal_option_is_refused_at_start(glacier_bin, args, env, words):
                        env={**os.environ, **env})
     assert p.returncode != 0
     assert words in p.stderr
+
+
+def test_refused_signatures_are_recorded_with_the_answer_the_client_got(fresh_server):
+    key, secret, account = "AKIAJOURNAL", "journal-secret", "210987654321"
+    srv = fresh_server(args=("--auth", "sigv4", "--credentials", f"{key}:{secret}:{account}"))
+    ep = srv.endpoint
+    good = srv.client(access_key=key, secret=secret)
+    good.create_vault(accountId="-", vaultName="signed")
+    with expect_error("InvalidSignatureException", 403):
+        srv.client(access_key=key, secret="wrong").describe_vault(accountId="-", vaultName="signed")
+    with expect_error("UnrecognizedClientException", 400):
+        srv.client(access_key="AKIANOBODY", secret="x").list_vaults(accountId="-")
+    entries = journal(ep)["Requests"]
+    assert [(e["Operation"], e["AccountId"], e["Path"], e["Status"], e["ErrorCode"]) for e in entries] == [
+        ("CreateVault", account, "/-/vaults/signed", 201, None),
+        (None, None, "/-/vaults/signed", 403, "InvalidSignatureException"),
+        (None, None, "/-/vaults", 400, "UnrecognizedClientException"),
+    ]

@@ -8,12 +8,38 @@ import NIOHTTP1
 /// status from the error table. A request body that breaks off is BadRequest (400). Anything
 /// else that is not a `GlacierError` is our own bug or an I/O failure: it is logged and
 /// answered as ServiceUnavailableException (500).
+///
+/// Being outside authentication and the dispatcher, it also writes each Glacier request's
+/// entry in the request journal, with the status and error code the client gets.
 struct ErrorMiddleware: GlacierMiddleware {
     typealias Context = GlacierRequestContext
+    /// Every answered Glacier request, for `GET /_mock/requests`.
+    var journal = RequestJournal(capacity: 0)
+    /// The server's clock (`GlacierService.now`), for the entries' times.
+    var now: @Sendable () -> Int64 = { Timestamp.now() }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard journal.isEnabled, !AdminRoutes.owns(request.uri.path) else {
+            return try await answer(request, context: context, next: next).response
+        }
+        var context = context
+        let note = RequestNote()
+        context.note = note
+        let (response, error) = try await answer(request, context: context, next: next)
+        journal.record(RequestJournal.Entry(
+            time: now(), requestID: context.requestID, method: request.method.rawValue,
+            path: RequestJournal.clippedPath(request.uri.path), operation: note.operation,
+            accountID: note.caller?.accountID, region: note.caller?.region, vaultName: note.vaultName,
+            status: Int(response.status.code), errorCode: error?.code.rawValue))
+        return response
+    }
+
+    /// The response, and the Glacier error it carries when it is one.
+    private func answer(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> (response: Response, error: GlacierError?) {
         do {
-            return try await next(request, context)
+            return (try await next(request, context), nil)
         } catch {
             let answer = Self.glacierError(for: error)
             if error is GlacierError {
@@ -23,7 +49,7 @@ struct ErrorMiddleware: GlacierMiddleware {
             } else {
                 context.logger.error("internal error", metadata: ["error": .string(String(describing: error))])
             }
-            return Self.response(for: answer)
+            return (Self.response(for: answer), answer)
         }
     }
 
