@@ -129,20 +129,15 @@ struct OperationDispatchMiddleware: GlacierMiddleware {
         let queryParameters = request.uri.queryParameters
         let matched = OperationSpec.match(
             method: request.method, path: path, query: { queryParameters[Substring($0)].map(String.init) })
-        if let note = context.note {
+        if let note = context.note {  // for the request journal (ErrorMiddleware writes it)
             note.caller = context.caller
             note.operation = matched?.0.name
             note.vaultName = matched?.1["vaultName"]
         }
-        return try await serve(matched, request, context: context)
-    }
-
-    /// Everything after the operation match: checks, the armed faults, the handler.
-    private func serve(_ matched: (OperationSpec, [String: String])?, _ request: Request, context: Context) async throws -> Response {
         guard let (spec, parameters) = matched else {
             throw GlacierError(
                 .unknownOperation,
-                "No Glacier operation matches \(request.method.rawValue) \(request.uri.path.prefix(300)); see README for the 33 operations and their paths")
+                "No Glacier operation matches \(request.method.rawValue) \(path.prefix(300)); see README for the 33 operations and their paths")
         }
         // Every Glacier request names the API version (Developer Guide, Common Request Headers:
         // "Required: Yes"); AWS answers one without it with this code and these words. SDKs that
