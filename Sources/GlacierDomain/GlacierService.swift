@@ -61,6 +61,9 @@ public final class GlacierService: Sendable {
 
     /// Longest single move of `advanceClock`: ten years.
     public static let maxClockAdvanceSeconds: Int64 = 10 * 365 * 86_400
+    /// Farthest the clock may be ahead in all: a hundred years (dates stay four-digit years,
+    /// which clients parse).
+    public static let maxClockOffsetSeconds: Int64 = 100 * 365 * 86_400
 
     /// The setting (account "", region "") that keeps the offset across restarts.
     static let clockOffsetSetting = "mock-clock-offset-ms"
@@ -74,6 +77,10 @@ public final class GlacierService: Sendable {
             throw GlacierError.invalid("AdvanceSeconds must be a whole number from 1 to \(Self.maxClockAdvanceSeconds) (ten years)")
         }
         let offset = clockOffset.load(ordering: .relaxed) + seconds * 1000
+        guard offset <= Self.maxClockOffsetSeconds * 1000 else {
+            throw GlacierError.invalid(
+                "The clock may be at most \(Self.maxClockOffsetSeconds) seconds (a hundred years) ahead of the wall clock; it is \(clockOffset.load(ordering: .relaxed) / 1000) ahead now")
+        }
         // A write: the cached read-only responses go, as some depend on the time.
         try await store.updateAccountSetting(accountID: "", region: "", kind: Self.clockOffsetSetting) { _ in .set(String(offset)) }
         clockOffset.store(offset, ordering: .relaxed)

@@ -35,5 +35,10 @@ import Testing
         #expect(service.clockOffsetMilliseconds == 0)
         try await service.advanceClock(seconds: GlacierService.maxClockAdvanceSeconds)
         #expect(service.clockOffsetMilliseconds == GlacierService.maxClockAdvanceSeconds * 1000)
+        // At most a hundred years ahead in all.
+        for _ in 1..<10 { try await service.advanceClock(seconds: GlacierService.maxClockAdvanceSeconds) }
+        #expect(service.clockOffsetMilliseconds == GlacierService.maxClockOffsetSeconds * 1000)
+        await #expect(throws: GlacierError.self) { try await service.advanceClock(seconds: 1) }
+        #expect(service.clockOffsetMilliseconds == GlacierService.maxClockOffsetSeconds * 1000)
     }
 }
