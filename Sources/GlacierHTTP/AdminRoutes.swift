@@ -3,8 +3,8 @@ import GlacierDomain
 import HTTPTypes
 import Hummingbird
 
-/// Endpoints outside Glacier's path space, for test suites: health, reset, jobs, notifications
-/// and injected faults. The moto alias lets suites written for moto's server mode reset
+/// Endpoints outside Glacier's path space, for test suites: health, reset, jobs, notifications,
+/// injected faults, the request journal and the server's clock. The moto alias lets suites written for moto's server mode reset
 /// glacier-mock unchanged.
 struct AdminRoutes: Sendable {
     let service: GlacierService
@@ -67,7 +67,7 @@ struct AdminRoutes: Sendable {
         default:
             throw GlacierError(
                 .unknownOperation,
-                "No glacier-mock endpoint matches \(request.method.rawValue) \(request.uri.path.prefix(300)); the admin endpoints are GET /_mock/health, POST /_mock/reset (or /moto-api/reset), POST /_mock/jobs/complete, GET /_mock/notifications, POST, GET or DELETE /_mock/faults GET or DELETE /_mock/requests and POST or GET /_mock/clock")
+                "No glacier-mock endpoint matches \(request.method.rawValue) \(request.uri.path.prefix(300)); the admin endpoints are GET /_mock/health, POST /_mock/reset (or /moto-api/reset), POST /_mock/jobs/complete, GET /_mock/notifications, POST, GET or DELETE /_mock/faults, GET or DELETE /_mock/requests, and POST or GET /_mock/clock")
         }
     }
 
