@@ -30,9 +30,9 @@ public final class GlacierService: Sendable {
         self.logger = logger
         self.options = options
         blobs = try BlobStore(dataDirectory: dataDirectory, durable: options.fsync, spareFiles: options.spareFiles)
-        store = try MetadataStore(path: dataDirectory + "/glacier.sqlite", durable: options.fsync) { [blobs] in
-            blobs.dropSpares()
-        }
+        store = try MetadataStore(
+            path: dataDirectory + "/glacier.sqlite", durable: options.fsync,
+            reclaimSpace: { [blobs] in blobs.dropSpares() }, releaseReserve: { [blobs] in blobs.releaseReserve() })
         blobs.removeTemporaries()
         if let offset = try await store.accountSetting(accountID: "", region: "", kind: Self.clockOffsetSetting).flatMap({ Int64($0) }) {
             clockOffset.store(offset, ordering: .relaxed)

@@ -38,6 +38,7 @@ public struct BlobStore: Sendable {
     /// Present while the server is stopped after a clean shutdown.
     let cleanShutdownMarker: String
     let spares: SpareFiles
+    let reserve: SpaceReserve
 
     /// `spareFiles`: how many removed blobs' files to keep for reuse (0: unlink at once).
     /// `spareMinFreeBytes`: spares are kept only while the file system has this much free.
@@ -50,11 +51,13 @@ public struct BlobStore: Sendable {
         blobsDirectory = dataDirectory + "/blobs"
         cleanShutdownMarker = dataDirectory + "/clean-shutdown"
         temporaryDirectory = dataDirectory + "/tmp"
+        reserve = SpaceReserve(path: dataDirectory + "/space-reserve")
         for dir in [dataDirectory, blobsDirectory, temporaryDirectory] {
             if mkdir(dir, 0o755) != 0 && errno != EEXIST {
                 throw BlobStoreError.io(operation: "mkdir", path: dir, errno: errno)
             }
         }
+        reserve.restore()
     }
 
     public func path(of blobID: String) -> String { blobsDirectory + "/" + blobID }
@@ -109,6 +112,7 @@ public struct BlobStore: Sendable {
         if !spares.keep(file, as: temporaryDirectory + "/" + blobID + ".spare") {
             unlink(file)
         }
+        reserve.restore()  // after a release on a full disk: its space may be back now
     }
 
     /// Unlinks a blob file nothing refers to, found at start-up (never kept as a spare: the
@@ -122,6 +126,11 @@ public struct BlobStore: Sendable {
     @discardableResult
     public func dropSpares() -> Bool {
         spares.dropAll()
+    }
+
+    /// Unlinks the space reserve (a deletion's commit on a full disk); true when it was there.
+    public func releaseReserve() -> Bool {
+        reserve.release()
     }
 
     /// Reads `length` bytes of a blob from `offset`, 1 MiB at a time, handing each block to
@@ -340,5 +349,39 @@ public final class SpareFiles: Sendable {
         #else
         return false
         #endif
+    }
+}
+
+/// A small file kept in the data directory (`space-reserve`, 1 MiB) so that, on a full disk,
+/// SQLite can still commit the transactions that give space back: deleting an archive, a vault
+/// or an upload. Such a commit that fails for a full disk releases it and is tried once more
+/// (`MetadataStore`); it is made again when a removed blob may have left room. Without it, a
+/// disk filled by archives could refuse the very deletions meant to free it, depending on how
+/// many bytes the last refused upload happened to leave (`test_disk_full.py`).
+final class SpaceReserve: Sendable {
+    static let size: off_t = 1 << 20
+    let path: String
+    /// Whether the file is there (as far as this process knows): `restore` costs one load then.
+    private let present = Atomic<Bool>(false)
+
+    init(path: String) { self.path = path }
+
+    /// Creates the file, fully allocated, unless it is there or the disk has no room for it.
+    func restore() {
+        guard !present.load(ordering: .relaxed) else { return }
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        if posix_fallocate(fd, 0, Self.size) == 0 {
+            present.store(true, ordering: .relaxed)
+        } else {
+            unlink(path)
+        }
+    }
+
+    /// Unlinks the file; true when it was there.
+    func release() -> Bool {
+        guard present.exchange(false, ordering: .relaxed) else { return false }
+        return unlink(path) == 0
     }
 }

@@ -28,7 +28,7 @@ extension MetadataStore {
     /// Deletes an archive, and records its ID as deleted from its vault (with `now`) in the
     /// same transaction.
     public func deleteArchive(id: String, in vault: VaultKey, now: Milliseconds) async throws -> DeleteArchiveResult {
-        try writeNow { db in
+        try writeNow(freesSpace: true) { db in
             guard let found = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT rowid, * FROM archives WHERE id = ? AND account_id = ? AND region = ? AND vault_name = ?"),
                 arguments: [id, vault.accountID, vault.region, vault.name]

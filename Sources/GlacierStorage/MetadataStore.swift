@@ -16,12 +16,19 @@ public final class MetadataStore: Sendable {
     /// Called when a write transaction fails for a full disk (SQLITE_FULL); true when it freed
     /// space (the blob store's spare files), and the transaction is then tried once more.
     private let reclaimSpace: (@Sendable () -> Bool)?
+    /// Called too when the failed transaction is one that gives space back (a deletion): frees
+    /// the blob store's space reserve, kept so that such a commit gets through on a full disk.
+    private let releaseReserve: (@Sendable () -> Bool)?
 
     /// `durable`: synchronous=FULL, so a commit is on disk before it returns (`--fsync`).
-    /// `reclaimSpace`: see the property.
-    public init(path: String, durable: Bool = false, reclaimSpace: (@Sendable () -> Bool)? = nil) throws {
+    /// `reclaimSpace`, `releaseReserve`: see the properties.
+    public init(
+        path: String, durable: Bool = false, reclaimSpace: (@Sendable () -> Bool)? = nil,
+        releaseReserve: (@Sendable () -> Bool)? = nil
+    ) throws {
         self.path = path
         self.reclaimSpace = reclaimSpace
+        self.releaseReserve = releaseReserve
         var config = Configuration()
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
@@ -57,11 +64,11 @@ public final class MetadataStore: Sendable {
 
     /// Every write transaction goes through here, so that the read cache is invalidated
     /// after each commit (and after each failed attempt, which costs nothing).
-    func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func write<T: Sendable>(freesSpace: Bool = false, _ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
         defer { invalidateCaches() }
         do {
             return try await pool.write(updates)
-        } catch where reclaimedSpace(after: error) {
+        } catch where reclaimedSpace(after: error, freesSpace: freesSpace) {
             return try await pool.write(updates)
         }
     }
@@ -69,19 +76,23 @@ public final class MetadataStore: Sendable {
     /// A short write transaction on the calling thread, for the one-row commits that end every
     /// upload request (a part, an archive): waiting here for the writer costs less than
     /// GRDB's asynchronous `write`, whose two thread switches are on every upload's path.
-    func writeNow<T>(_ updates: (Database) throws -> T) throws -> T {
+    func writeNow<T>(freesSpace: Bool = false, _ updates: (Database) throws -> T) throws -> T {
         defer { invalidateCaches() }
         do {
             return try pool.write(updates)
-        } catch where reclaimedSpace(after: error) {
+        } catch where reclaimedSpace(after: error, freesSpace: freesSpace) {
             return try pool.write(updates)
         }
     }
 
-    /// True when `error` is a full disk and `reclaimSpace` freed some: the failed transaction
-    /// was rolled back, and is worth one more try.
-    private func reclaimedSpace(after error: Error) -> Bool {
-        (error as? DatabaseError)?.resultCode == .SQLITE_FULL && reclaimSpace?() == true
+    /// True when `error` is a full disk and space was freed for one more try of the failed
+    /// (rolled back) transaction: the spares (`reclaimSpace`), and for a transaction that
+    /// `freesSpace` also the reserve (`releaseReserve`).
+    private func reclaimedSpace(after error: Error, freesSpace: Bool) -> Bool {
+        guard (error as? DatabaseError)?.resultCode == .SQLITE_FULL else { return false }
+        let spares = reclaimSpace?() == true
+        let reserve = freesSpace && releaseReserve?() == true
+        return spares || reserve
     }
 
     private func invalidateCaches() {
@@ -367,7 +378,7 @@ public final class MetadataStore: Sendable {
     /// Deletes a vault that holds no archives, with its in-progress uploads, in one transaction.
     /// The IDs of its deleted archives and finished uploads are forgotten with it.
     public func deleteVault(_ key: VaultKey) async throws -> DeleteVaultResult {
-        try await write { db in
+        try await write(freesSpace: true) { db in
             guard let vault = try Self.fetchVault(db, key) else { return .notFound }
             if vault.numberOfArchives > 0 { return .notEmpty(archives: vault.numberOfArchives) }
             // Blob files of its in-progress uploads and of its jobs' outputs go with the vault.
@@ -488,7 +499,7 @@ public final class MetadataStore: Sendable {
     /// AbortMultipartUpload: deletes an upload and its parts, and records the abort (with
     /// `now`) in the same transaction, so that a repeated abort succeeds for `repeatWindow`.
     public func abortUpload(id: String, in vault: VaultKey, now: Milliseconds) async throws -> AbortResult {
-        try await write { db in
+        try await write(freesSpace: true) { db in
             guard let place = try Self.uploadSeq(db, id: id, vault: vault) else {
                 return try Self.wasAborted(db, uploadID: id, in: vault, now: now) ? .alreadyAborted : .notFound
             }

@@ -18,6 +18,22 @@ import Testing
         #expect(throws: BlobStoreError.self) { _ = try BlobStore(dataDirectory: "/nonexistent-\(UUID().uuidString)/data") }
     }
 
+    @Test func spaceReserveIsKeptReleasedAndRemadeAfterARemoval() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let store = try BlobStore(dataDirectory: dir.path)
+        let reserve = dir.path + "/space-reserve"
+        func size() -> Int? { (try? FileManager.default.attributesOfItem(atPath: reserve))?[.size] as? Int }
+        #expect(size() == 1 << 20)
+        #expect(store.releaseReserve())
+        #expect(size() == nil)
+        #expect(!store.releaseReserve())
+        let writer = try store.makeTemporary()
+        try [UInt8](repeating: 7, count: 100).withUnsafeBytes { try writer.write($0) }
+        store.remove(try store.publish(writer))
+        #expect(size() == 1 << 20)
+    }
+
     @Test func writeThenPublishRenamesIntoBlobs() throws {
         let dir = try TempDirectory()
         defer { dir.remove() }

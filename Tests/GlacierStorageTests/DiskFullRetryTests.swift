@@ -61,4 +61,37 @@ import Testing
         #expect(harness.calls.load(ordering: .relaxed) == 1)
         #expect(try await store.vaultSetting(key, kind: "policy") == nil)
     }
+
+    /// A transaction that gives space back (`freesSpace`: DeleteArchive, AbortMultipartUpload,
+    /// DeleteVault) may also use the space reserve; an ordinary one may not.
+    @Test func onlyADeletionReleasesTheReserve() async throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let harness = Harness(frees: false)
+        let reserve = Harness(frees: true)
+        let store = try MetadataStore(
+            path: dir.path + "/glacier.sqlite", reclaimSpace: { harness.reclaim() }, releaseReserve: { reserve.reclaim() })
+        harness.store.withLock { $0 = store }
+        reserve.store.withLock { $0 = store }
+        try await store.createVault(key, now: 1)
+        try await store.database.writeWithoutTransaction { db in
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            try db.execute(sql: "PRAGMA max_page_count = \(pages)")
+        }
+        do {
+            _ = try await store.updateVaultSetting(key, kind: "policy") { _ in .set(bigValue) }
+            Issue.record("an ordinary write past max_page_count succeeded")
+        } catch let error as DatabaseError {
+            #expect(error.resultCode == .SQLITE_FULL)
+        }
+        #expect(reserve.calls.load(ordering: .relaxed) == 0)
+        try store.writeNow(freesSpace: true) { db in
+            try db.execute(
+                sql: "INSERT INTO vault_settings (account_id, region, vault_name, kind, value) VALUES (?, ?, ?, ?, ?)",
+                arguments: [key.accountID, key.region, key.name, "policy", bigValue])
+        }
+        #expect(reserve.calls.load(ordering: .relaxed) == 1)
+        #expect(harness.calls.load(ordering: .relaxed) == 2)
+        #expect(try await store.vaultSetting(key, kind: "policy") == bigValue)
+    }
 }
