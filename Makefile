@@ -34,6 +34,7 @@ run: build
 	$(SWIFT) run glacier-mock serve $(ARGS)
 
 test: deps-test
+	$(PYTHON) scripts/check-case-collisions.py
 	$(SWIFT) build --build-tests
 	$(MAKE) test-swift test-conformance
 
@@ -41,13 +42,13 @@ test-swift:
 	$(SWIFT) test --skip-build
 
 test-conformance:
-	GLACIER_MOCK_BIN=$(CURDIR)/.build/debug/glacier-mock $(PYTHON) -m pytest tests/conformance -q
+	GLACIER_MOCK_BIN=$(CURDIR)/.build/debug/glacier-mock $(PYTHON) -m pytest Tests/conformance -q
 
 bench: deps-bench
 	$(SWIFT) build -c release
 	BENCH_RUNS=$(BENCH_RUNS) BENCH_QUICK=$(BENCH_QUICK) $(PYTHON) bench/run.py --bin $(CURDIR)/.build/release/glacier-mock
 
-# Not part of `make test` (tests/soak is outside tests/conformance). Debug build, like make test.
+# Not part of `make test` (Tests/soak is outside Tests/conformance). Debug build, like make test.
 SOAK_OPS ?= 20000
 SOAK_CLIENTS ?= 64
 CRASH_KILLS ?= 60
@@ -56,9 +57,9 @@ FUZZ_EXAMPLES ?= 3000
 soak: deps-test
 	$(SWIFT) build
 	GLACIER_MOCK_BIN=$(CURDIR)/.build/debug/glacier-mock SOAK_OPS=$(SOAK_OPS) SOAK_CLIENTS=$(SOAK_CLIENTS) \
-		SOAK_REPORT=$(CURDIR)/.build/soak-report.md $(PYTHON) tests/soak/soak.py
+		SOAK_REPORT=$(CURDIR)/.build/soak-report.md $(PYTHON) Tests/soak/soak.py
 	GLACIER_MOCK_BIN=$(CURDIR)/.build/debug/glacier-mock CRASH_KILLS=$(CRASH_KILLS) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
-		$(PYTHON) -m pytest tests/conformance/test_crash.py tests/conformance/test_fuzz.py -q -s -p no:cacheprovider
+		$(PYTHON) -m pytest Tests/conformance/test_crash.py Tests/conformance/test_fuzz.py -q -s -p no:cacheprovider
 
 clean:
 	rm -rf .build

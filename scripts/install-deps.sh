@@ -2,13 +2,13 @@
 # Installs what glacier-mock needs to build and test, only when it is missing:
 #   - Debian packages: libssl-dev (libcrypto for SHA-256), libsqlite3-dev (GRDB), pkg-config, curl
 #   - for the tests (--with-tests): strace (the --fsync and sendfile tests trace the server's
-#     system calls), golang-go and golang-github-aws-aws-sdk-go-dev (tests/conformance/test_go_sdk.py
-#     builds tests/clients/go against Debian's aws-sdk-go v1 sources in GOPATH mode),
+#     system calls), golang-go and golang-github-aws-aws-sdk-go-dev (Tests/conformance/test_go_sdk.py
+#     builds Tests/clients/go against Debian's aws-sdk-go v1 sources in GOPATH mode),
 #     golang-github-aws-aws-sdk-go-v2-dev (with golang-github-aws-smithy-go-dev, its dependency:
-#     tests/conformance/test_go_sdk_v2.py builds tests/clients/go2 the same way), python3-boto
-#     (boto 2 for Debian's /usr/bin/python3: tests/conformance/test_boto2.py), ruby with
+#     Tests/conformance/test_go_sdk_v2.py builds Tests/clients/go2 the same way), python3-boto
+#     (boto 2 for Debian's /usr/bin/python3: Tests/conformance/test_boto2.py), ruby with
 #     ruby-fog-aws and ruby-aws-sdk (fog and the AWS SDK for Ruby v1 for Debian's /usr/bin/ruby:
-#     tests/conformance/test_ruby_fog.py, test_ruby_aws_sdk_v1.py) and the Python packages in
+#     Tests/conformance/test_ruby_fog.py, test_ruby_aws_sdk_v1.py) and the Python packages in
 #     requirements-test.txt
 #   - for `make bench` (--with-bench): wrk, openssl, and moto's server (requirements-test.txt)
 set -euo pipefail

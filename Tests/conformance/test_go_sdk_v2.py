@@ -1,6 +1,6 @@
 """A third real client: the AWS SDK for Go v2 (github.com/aws/aws-sdk-go-v2/service/glacier).
 
-tests/clients/go2/glacierclient is built in GOPATH mode against Debian's packaged SDK
+Tests/clients/go2/glacierclient is built in GOPATH mode against Debian's packaged SDK
 (golang-go, golang-github-aws-aws-sdk-go-v2-dev 1.17.1 with golang-github-aws-smithy-go-dev:
 `scripts/install-deps.sh --with-tests` installs them); Debian ships every module of the SDK in
 one tree under /usr/share/gocode/src, so `GO111MODULE=off GOPATH=/usr/share/gocode go build`
@@ -42,13 +42,13 @@ from helpers import (client_env, run_client_program, DEFAULT_ACCOUNT, DEFAULT_RE
                      list_all_parts, retrieval_job, sha256_hex, tree_hash)
 from test_go_sdk import SDK_GOPATH, go_content, go_env
 
-GO_SOURCE = REPO / "tests" / "clients" / "go2" / "glacierclient"
+GO_SOURCE = REPO / "Tests" / "clients" / "go2" / "glacierclient"
 SDK_V2 = SDK_GOPATH / "src" / "github.com" / "aws" / "aws-sdk-go-v2"
 SMITHY = SDK_GOPATH / "src" / "github.com" / "aws" / "smithy-go"
 INSTALL_HINT = ("run `scripts/install-deps.sh --with-tests` (or `apt-get install golang-go "
                 "golang-github-aws-aws-sdk-go-v2-dev`, which pulls in golang-github-aws-smithy-go-dev)")
 
-# The constants of tests/clients/go2/glacierclient/main.go.
+# The constants of Tests/clients/go2/glacierclient/main.go.
 SINGLE_SIZE, SINGLE_SEED, SINGLE_DESC = 3 * MIB + 12345, 29, "go-sdk-v2 single archive"
 MULTI_SIZE, MULTI_SEED, MULTI_DESC = 2 * MIB + 300001, 113, "go-sdk-v2 multipart archive"
 PART_SIZE = MIB

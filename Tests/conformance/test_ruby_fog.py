@@ -2,7 +2,7 @@
 with its own SigV4 signer, tree hash (Fog::AWS::Glacier::TreeHash) and multipart helper
 (Archive#save with multipart_chunk_size) — code independent of botocore and the AWS SDKs.
 
-tests/clients/ruby/glacier_fog.rb runs under Debian's ruby (`scripts/install-deps.sh
+Tests/clients/ruby/glacier_fog.rb runs under Debian's ruby (`scripts/install-deps.sh
 --with-tests` installs ruby and ruby-fog-aws) and prints one JSON line per step, each with the
 requests fog made (seen through fog's :instrumentor hook: method, path, query, the Glacier
 headers fog sent, the status and Glacier headers the server answered): CreateVault, the vault
@@ -40,7 +40,7 @@ from helpers import (client_env, run_client_program, DEFAULT_ACCOUNT, DEFAULT_RE
                      expect_error, inventory_job, job_output, list_all_uploads, notifications_for_job,
                      retrieval_job, sha256_hex, tree_hash)
 
-SCRIPT = REPO / "tests" / "clients" / "ruby" / "glacier_fog.rb"
+SCRIPT = REPO / "Tests" / "clients" / "ruby" / "glacier_fog.rb"
 SYSTEM_RUBY = "/usr/bin/ruby"        # Debian's ruby: the one that loads Debian's ruby-* packages
 INSTALL_HINT = "run `scripts/install-deps.sh --with-tests` (or `apt-get install ruby ruby-fog-aws`)"
 ARCHIVE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{138}$")

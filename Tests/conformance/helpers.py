@@ -678,7 +678,7 @@ assert len(OPERATION_PATHS) == 33
 
 
 # --------------------------------------------------------------------------
-# real-client programs (tests/clients/*): they print one JSON line per step
+# real-client programs (Tests/clients/*): they print one JSON line per step
 # --------------------------------------------------------------------------
 
 def client_env(**extra: str) -> dict:

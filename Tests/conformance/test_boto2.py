@@ -2,7 +2,7 @@
 Writer, ConcurrentUploader, Job) backup tools of its era still use (glacier-cli, git-annex's
 Glacier remote, bakthat).
 
-tests/clients/boto2/boto2_workflow.py runs under Debian's python3 with python3-boto
+Tests/clients/boto2/boto2_workflow.py runs under Debian's python3 with python3-boto
 (`scripts/install-deps.sh --with-tests` installs it) and prints what boto saw as JSON lines:
 a vault, one archive each through UploadArchive, boto's multipart Writer (4 MiB parts) and its
 ConcurrentUploader (1 MiB parts, 4 threads), a retrieval job, whole, ranged and chunked

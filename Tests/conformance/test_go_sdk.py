@@ -1,6 +1,6 @@
 """A second real client: the official AWS SDK for Go (v1, github.com/aws/aws-sdk-go).
 
-tests/clients/go/glacierclient is built in GOPATH mode against Debian's packaged SDK
+Tests/clients/go/glacierclient is built in GOPATH mode against Debian's packaged SDK
 (golang-go, golang-github-aws-aws-sdk-go-dev: `scripts/install-deps.sh --with-tests` installs
 them) and run against a server. It prints one JSON line per step of a workflow: CreateVault and
 the SDK's VaultExists waiter, UploadArchive, a three-part multipart upload with ListParts and
@@ -30,13 +30,13 @@ import pytest
 from helpers import (client_env, run_client_program, DEFAULT_ACCOUNT, DEFAULT_REGION, MIB, REPO, content_bytes, describe,
                      expect_error, list_all_parts, retrieval_job, sha256_hex, tree_hash)
 
-GO_SOURCE = REPO / "tests" / "clients" / "go" / "glacierclient"
+GO_SOURCE = REPO / "Tests" / "clients" / "go" / "glacierclient"
 SDK_GOPATH = Path(os.environ.get("GO_SDK_GOPATH", "/usr/share/gocode"))
 SDK_GLACIER = SDK_GOPATH / "src" / "github.com" / "aws" / "aws-sdk-go" / "service" / "glacier"
 INSTALL_HINT = ("run `scripts/install-deps.sh --with-tests` (or `apt-get install golang-go "
                 "golang-github-aws-aws-sdk-go-dev`)")
 
-# The constants of tests/clients/go/glacierclient/main.go.
+# The constants of Tests/clients/go/glacierclient/main.go.
 SINGLE_SIZE, SINGLE_SEED, SINGLE_DESC = 3 * MIB + 12345, 17, "go-sdk single archive"
 MULTI_SIZE, MULTI_SEED, MULTI_DESC = 2 * MIB + 300001, 101, "go-sdk multipart archive"
 PART_SIZE = MIB

@@ -2,7 +2,7 @@
 its own Version4 signer, Net::HTTP handler, resource layer (VaultCollection, Vault,
 ArchiveCollection#create and its tree hash) and client operations.
 
-tests/clients/ruby/glacier_sdk_v1.rb runs under Debian's ruby (`scripts/install-deps.sh
+Tests/clients/ruby/glacier_sdk_v1.rb runs under Debian's ruby (`scripts/install-deps.sh
 --with-tests` installs ruby and ruby-aws-sdk) and prints one JSON line per step, each with the
 requests the SDK made (its HTTP handler is wrapped): CreateVault, the vault's attributes, the
 vault collection (which follows ListVaults markers), UploadArchive through ArchiveCollection,
@@ -45,7 +45,7 @@ from helpers import (client_env, run_client_program, DEFAULT_ACCOUNT, DEFAULT_RE
                      describe, expect_error, list_all_uploads, notifications_for_job, retrieval_job,
                      sha256_hex, tree_hash)
 
-SCRIPT = REPO / "tests" / "clients" / "ruby" / "glacier_sdk_v1.rb"
+SCRIPT = REPO / "Tests" / "clients" / "ruby" / "glacier_sdk_v1.rb"
 SYSTEM_RUBY = "/usr/bin/ruby"        # Debian's ruby: the one that loads Debian's ruby-* packages
 INSTALL_HINT = "run `scripts/install-deps.sh --with-tests` (or `apt-get install ruby ruby-aws-sdk`)"
 ARCHIVE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{138}$")

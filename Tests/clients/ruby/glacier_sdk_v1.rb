@@ -1,10 +1,10 @@
 # Drives glacier-mock with the AWS SDK for Ruby v1 (AWS::Glacier from Debian's ruby-aws-sdk 1.67):
 # its Version4 signer, Net::HTTP handler, resource layer (VaultCollection, Vault,
 # ArchiveCollection#create with its own tree hash) and the client operations. Prints what the
-# SDK saw as JSON lines, one per step (facts, not verdicts: tests/conformance/
+# SDK saw as JSON lines, one per step (facts, not verdicts: Tests/conformance/
 # test_ruby_aws_sdk_v1.py decides). Runs under Debian's ruby:
 #
-#     ruby tests/clients/ruby/glacier_sdk_v1.rb PORT VAULT DATAFILE
+#     ruby Tests/clients/ruby/glacier_sdk_v1.rb PORT VAULT DATAFILE
 #
 # The SDK's HTTP handler is wrapped (the :http_handler option) so each step also prints the
 # requests it made: method, path, query, the Glacier headers sent and the status and Glacier

@@ -1,9 +1,9 @@
 """Drives glacier-mock with boto 2 (the legacy `boto` package's Glacier layers), as backup
 tools of its era (glacier-cli, git-annex's Glacier special remote, bakthat) do, and prints
-what boto saw as JSON lines, one per step. Facts, not verdicts: tests/conformance/test_boto2.py
+what boto saw as JSON lines, one per step. Facts, not verdicts: Tests/conformance/test_boto2.py
 decides. Runs under Debian's python3 with python3-boto:
 
-    /usr/bin/python3 tests/clients/boto2/boto2_workflow.py PORT VAULT DATAFILE
+    /usr/bin/python3 Tests/clients/boto2/boto2_workflow.py PORT VAULT DATAFILE
 """
 
 import hashlib

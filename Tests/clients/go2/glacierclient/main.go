@@ -1,7 +1,7 @@
 // glacierclient (v2) drives a glacier-mock server with the AWS SDK for Go v2
 // (github.com/aws/aws-sdk-go-v2/service/glacier) through a realistic workflow and prints what
 // it observed as JSON lines, one per step, on stdout. It prints facts, not verdicts: the
-// conformance test (tests/conformance/test_go_sdk_v2.py) decides what they should be.
+// conformance test (Tests/conformance/test_go_sdk_v2.py) decides what they should be.
 //
 //	glacierclient [-vault NAME] [-debug] [-job-timeout 60s] http://127.0.0.1:PORT
 //
@@ -16,7 +16,7 @@
 // Built in GOPATH mode against Debian's packaged SDK (golang-github-aws-aws-sdk-go-v2-dev,
 // which ships every module of the SDK in one tree, and golang-github-aws-smithy-go-dev):
 //
-//	cd tests/clients/go2/glacierclient && GO111MODULE=off GOPATH=/usr/share/gocode go build
+//	cd Tests/clients/go2/glacierclient && GO111MODULE=off GOPATH=/usr/share/gocode go build
 package main
 
 import (

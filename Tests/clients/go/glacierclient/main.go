@@ -1,7 +1,7 @@
 // glacierclient drives a glacier-mock server with the official AWS SDK for Go (v1,
 // github.com/aws/aws-sdk-go/service/glacier) through a realistic workflow and prints what it
 // observed as JSON lines, one per step, on stdout. It prints facts, not verdicts: the
-// conformance test (tests/conformance/test_go_sdk.py) decides what they should be.
+// conformance test (Tests/conformance/test_go_sdk.py) decides what they should be.
 //
 //	glacierclient [-vault NAME] [-debug] http://127.0.0.1:PORT
 //
@@ -12,7 +12,7 @@
 //
 // Built in GOPATH mode against Debian's packaged SDK (golang-github-aws-aws-sdk-go-dev):
 //
-//	GO111MODULE=off GOPATH=/usr/share/gocode go build -o glacierclient ./tests/clients/go/glacierclient
+//	GO111MODULE=off GOPATH=/usr/share/gocode go build -o glacierclient ./Tests/clients/go/glacierclient
 package main
 
 import (

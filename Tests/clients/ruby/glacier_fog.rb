@@ -1,9 +1,9 @@
 # Drives glacier-mock with fog (Fog::AWS::Glacier from Debian's ruby-fog-aws): its own SigV4
 # signer, tree hash (Fog::AWS::Glacier::TreeHash), multipart helper (Archive#save with
 # multipart_chunk_size), Excon as HTTP client. Prints what fog saw as JSON lines, one per step
-# (facts, not verdicts: tests/conformance/test_ruby_fog.py decides). Runs under Debian's ruby:
+# (facts, not verdicts: Tests/conformance/test_ruby_fog.py decides). Runs under Debian's ruby:
 #
-#     ruby tests/clients/ruby/glacier_fog.rb PORT VAULT DATAFILE
+#     ruby Tests/clients/ruby/glacier_fog.rb PORT VAULT DATAFILE
 #
 # Every request fog makes goes through the recorder below (fog's :instrumentor hook), so each
 # step also prints the requests it made: method, path, query, the Glacier headers fog sent and
