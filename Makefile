@@ -11,7 +11,10 @@ ARGS ?=
 BENCH_RUNS ?=
 BENCH_QUICK ?=
 
-.PHONY: all deps deps-test deps-bench build release run test test-swift test-conformance bench soak clean
+.PHONY: all deps deps-test deps-bench build release run test test-swift test-conformance version bench soak clean
+
+# The one version number, from Sources/glacier-mock/Version.swift (what `glacier-mock --version` prints).
+VERSION := $(shell sed -n 's/^let glacierMockVersion = "\(.*\)"$$/\1/p' Sources/glacier-mock/Version.swift)
 
 all: build
 
@@ -43,6 +46,9 @@ test-swift:
 
 test-conformance:
 	GLACIER_MOCK_BIN=$(CURDIR)/.build/debug/glacier-mock $(PYTHON) -m pytest Tests/conformance -q
+
+version:
+	@echo $(VERSION)
 
 bench: deps-bench
 	$(SWIFT) build -c release

@@ -10,7 +10,8 @@ struct GlacierMock: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "glacier-mock",
         abstract: "A local server that speaks the Amazon Glacier REST API (2012-06-01).",
-        subcommands: [Serve.self, TreeHashCommand.self, VerifyCommand.self],
+        version: glacierMockVersion,
+        subcommands: [Serve.self, HealthCommand.self, TreeHashCommand.self, VerifyCommand.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -142,8 +143,9 @@ struct Serve: AsyncParsableCommand {
             serviceOptions.jobExpiry = ms
         }
         if let url = snsEndpoint ?? environment("SNS_ENDPOINT") {
-            guard let endpoint = URL(string: url), endpoint.scheme == "http" || endpoint.scheme == "https" else {
-                throw ValidationError("--sns-endpoint must be an http(s) URL; got \(url)")
+            guard let endpoint = URL(string: url).flatMap(PlainHTTPClient.Target.init) else {
+                throw ValidationError(
+                    "--sns-endpoint must be an http:// URL such as http://127.0.0.1:5000 (moto's or LocalStack's server; https is not supported); got \(url)")
             }
             let publisher = SNSPublisher(endpoint: endpoint)
             serviceOptions.publish = { topic, message in await publisher.publish(topic: topic, message: message) }
@@ -228,6 +230,64 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("cannot create a temporary data directory under \(base)")
         }
         return String(cString: result)
+    }
+}
+
+struct HealthCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "health",
+        abstract: "Exit 0 once GET /_mock/health answers ok; otherwise exit 1 with a one-line reason (for container health checks and CI scripts).")
+
+    @Option(help: "The server to ask (GLACIER_MOCK_ENDPOINT). Default http://127.0.0.1:PORT with PORT from GLACIER_MOCK_PORT, else 9901.")
+    var endpoint: String?
+
+    @Option(help: "Ask again until it answers ok or this many seconds have passed, e.g. 30 or 2.5. Default 0: ask once.")
+    var wait: Double = 0
+
+    func run() async throws {
+        guard wait.isFinite, (0...86_400).contains(wait) else { throw Self.failure("--wait must be 0 to 86400 seconds; got \(wait)") }
+        let spec = endpoint ?? environment("ENDPOINT") ?? "http://127.0.0.1:\(environment("PORT") ?? "9901")"
+        guard let base = URL(string: spec).flatMap(PlainHTTPClient.Target.init) else {
+            throw Self.failure("--endpoint must be an http:// URL such as http://127.0.0.1:9901; got \(spec)")
+        }
+        let target = PlainHTTPClient.Target(host: base.host, port: base.port, pathAndQuery: "/_mock/health")
+        let url = "http://\(target.hostHeader)/_mock/health"
+        let start = ContinuousClock.now
+        let deadline = start + .milliseconds(Int64(wait * 1000))
+        while true {
+            let reason: String
+            do {
+                // Each try gets at most 5 s, and never past the deadline by more than that.
+                let answer = try await PlainHTTPClient.send(.GET, to: target, timeout: .seconds(5))
+                if answer.status == 200, Self.saysOK(answer.body) {
+                    print("ok: \(url) answered \(answer.body.trimmingCharacters(in: .whitespacesAndNewlines))")
+                    return
+                }
+                reason = "\(url) answered HTTP \(answer.status): \(answer.body.prefix(200).split(whereSeparator: \.isNewline).joined(separator: " "))"
+            } catch {
+                reason = "\(url): \(error)"
+            }
+            if ContinuousClock.now >= deadline {
+                throw Self.failure(wait > 0 ? "not healthy after \(Self.seconds(ContinuousClock.now - start)) s: \(reason)" : reason)
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// `{"status":"ok"}`, the answer of GET /_mock/health (README, "Admin endpoints").
+    static func saysOK(_ body: String) -> Bool {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else { return false }
+        return object["status"] as? String == "ok"
+    }
+
+    static func seconds(_ d: Duration) -> String {
+        String(format: "%.1f", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+    }
+
+    /// Writes the one-line reason; the thrown ExitCode(1) exits without another message.
+    static func failure(_ reason: String) -> ExitCode {
+        FileHandle.standardError.write(Data("glacier-mock health: \(reason)\n".utf8))
+        return ExitCode(1)
     }
 }
 

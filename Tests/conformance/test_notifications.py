@@ -321,3 +321,19 @@ def test_publish_to_unknown_topic_reports_failure(moto, fresh_server):
     assert notes[0]["Delivery"].startswith("failed"), notes[0]
     # the job itself succeeded regardless
     assert describe(c, "nowhere", job_id)["StatusCode"] == "Succeeded"
+
+
+def test_publish_to_an_endpoint_that_refuses_reports_why(fresh_server):
+    # The SwiftNIO publisher (SNSPublisher over PlainHTTPClient) names the endpoint and the
+    # reason; the job succeeds regardless.
+    port = _free_port()
+    srv = fresh_server(args=("--sns-endpoint", f"http://127.0.0.1:{port}"))
+    c = srv.client()
+    c.create_vault(accountId="-", vaultName="refused")
+    topic = topic_arn("refused-" + uuid.uuid4().hex[:8])
+    job_id = inventory_job(c, "refused", SNSTopic=topic)
+    notes = wait_until(lambda: [n for n in notifications_for_job(srv.endpoint, job_id)
+                                if n["Delivery"] != "recorded"], timeout=15, what="delivery status")
+    assert len(notes) == 1 and notes[0]["Topic"] == topic
+    assert notes[0]["Delivery"].startswith(f"failed: cannot connect to 127.0.0.1:{port}: "), notes[0]
+    assert describe(c, "refused", job_id)["StatusCode"] == "Succeeded"
