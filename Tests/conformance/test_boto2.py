@@ -10,7 +10,7 @@ GetJobOutput, ListJobs, DeleteArchive and a missing vault. This file computes ev
 and cross-checks the server's state with boto3.
 
 boto 2 derives the SigV4 scope from the host name, so against 127.0.0.1 it signs for region
-"0" of service "127"; glacier-mock then uses its default region (README, Accounts and regions).
+"0" of service "127"; glacier-mock then uses its default region (docs/configuration.md, Accounts and regions).
 When Debian's python3 or boto is missing the test fails (it does not skip).
 """
 

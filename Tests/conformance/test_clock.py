@@ -1,6 +1,6 @@
 """The server's clock (POST /_mock/clock): moved forward so that what happens with time can be
 tested without waiting: jobs completing and expiring, an InProgress vault lock expiring, the
-24-hour window of a repeated CompleteMultipartUpload (README, "The server's clock").
+24-hour window of a repeated CompleteMultipartUpload (docs/admin-api.md, "The server's clock").
 Each test uses its own server: the clock is server-wide."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Injected faults (POST /_mock/faults): a test arms Glacier errors that the next matching
 requests get in place of the real work, so client retry and error handling can be tested
-against the errors AWS sends under load (README, "Injected faults").
+against the errors AWS sends under load (docs/admin-api.md, "Injected faults").
 
 Each test uses its own server: armed rules are server-wide."""
 

@@ -1,5 +1,5 @@
 """The request journal (GET /_mock/requests): the last answered Glacier requests, so a test
-can check which calls the code under test made and how they were answered (README,
+can check which calls the code under test made and how they were answered (docs/admin-api.md,
 "Request journal"). Each test uses its own server: the journal is server-wide."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Read-only responses are answered from memory until the next write (README, Performance).
+"""Read-only responses are answered from memory until the next write (docs/performance.md).
 Each test first polls an operation so its response is remembered, then changes state through
 another operation, and expects the very next poll to show the change."""
 

@@ -21,7 +21,7 @@ def readme_block(after: str) -> str:
 
 def test_readme_pytest_example_passes(fresh_server, tmp_path):
     srv = fresh_server()
-    code = readme_block("**In a pytest suite**")
+    code = readme_block("### In a pytest suite")
     assert 'MOCK = "http://127.0.0.1:9901"' in code
     suite = tmp_path / "test_readme_example.py"
     suite.write_text(code.replace("http://127.0.0.1:9901", srv.endpoint))
