@@ -933,7 +933,14 @@ def main():
         with open(os.path.join(OUT, "results.json")) as f:
             saved = json.load(f)
         set_mode(saved["meta"]["quick"])
+        kept = ""  # the container section (bench/container.py) is not in results.json: keep it
+        if os.path.exists(args.out):
+            m = re.search(r"<!-- container figures: begin.*?<!-- container figures: end -->\n", open(args.out).read(), re.S)
+            kept = m.group(0) if m else ""
         write_report(args.out, saved["runs"], saved["meta"])
+        if kept:
+            with open(args.out, "a") as f:
+                f.write("\n" + kept)
         log(f"wrote {os.path.relpath(args.out, os.getcwd())} from {len(saved['runs'])} saved run(s)")
         return
     binary = os.path.abspath(args.bin)
@@ -982,6 +989,9 @@ def main():
             json.dump({"meta": meta, "runs": runs}, f, indent=1)
     meta["loadavg_end"] = " ".join(open("/proc/loadavg").read().split()[:3])
     write_report(args.out, runs, meta)
+    # The container figures (image size, entrypoint start to healthy, tarball): their own
+    # section, measured on the image `make image-test` built (bench/container.py).
+    subprocess.run([sys.executable, os.path.join(HERE, "container.py"), args.out], check=False)
     log(f"wrote {os.path.relpath(args.out, os.getcwd())}")
 
 

@@ -11,15 +11,20 @@
 #     Tests/conformance/test_ruby_fog.py, test_ruby_aws_sdk_v1.py) and the Python packages in
 #     requirements-test.txt
 #   - for `make bench` (--with-bench): wrk, openssl, and moto's server (requirements-test.txt)
+#   - for `make image-test` (--with-image): podman (builds docker/Dockerfile with --isolation
+#     chroot; pulls in buildah's and crun's libraries), debootstrap (the Debian base image, from
+#     Debian's mirror), binutils (strip, for make dist), util-linux (unshare, mount) and
+#     coreutils (chroot); make test runs it as root (scripts/image-test-gate.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-with_tests=0; with_bench=0
+with_tests=0; with_bench=0; with_image=0
 for arg in "$@"; do
   case "$arg" in
     --with-tests) with_tests=1 ;;
     --with-bench) with_bench=1 ;;
-    *) echo "install-deps: unknown option $arg (use --with-tests, --with-bench)" >&2; exit 2 ;;
+    --with-image) with_image=1 ;;
+    *) echo "install-deps: unknown option $arg (use --with-tests, --with-bench, --with-image)" >&2; exit 2 ;;
   esac
 done
 
@@ -44,6 +49,12 @@ if [ "$with_bench" = 1 ]; then
   command -v wrk >/dev/null || missing+=(wrk)
   command -v openssl >/dev/null || missing+=(openssl)
 fi
+if [ "$with_image" = 1 ]; then
+  command -v podman >/dev/null || missing+=(podman)
+  command -v debootstrap >/dev/null || missing+=(debootstrap)
+  command -v strip >/dev/null || missing+=(binutils)
+  command -v unshare >/dev/null || missing+=(util-linux)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -54,7 +65,7 @@ fi
 if [ "$with_tests" = 1 ]; then
   if ! python3 - <<'PY' 2>/dev/null
 import importlib.util, shutil, sys
-need = ["boto3", "botocore", "pytest", "moto", "hypothesis", "requests"]
+need = ["boto3", "botocore", "pytest", "moto", "hypothesis", "requests", "yaml"]
 sys.exit(0 if all(importlib.util.find_spec(m) for m in need) and shutil.which("aws") else 1)
 PY
   then

@@ -1,5 +1,5 @@
 """`glacier-mock health [--endpoint URL] [--wait SECONDS]` (the container image's HEALTHCHECK
-and the CI recipes' readiness check, docs/ci.md), `glacier-mock --version` (the one version,
+and the CI recipes' readiness check: docs/container.md, docs/ci.md), `glacier-mock --version` (the one version,
 Sources/glacier-mock/Version.swift, which the Makefile, the tarball name and the image label
 read) and `--sns-endpoint`'s URL check now that SNS delivery goes over SwiftNIO."""
 import http.server
