@@ -192,11 +192,31 @@ def image_config(ver: str) -> dict:
     has_licence = any((ROOT / f).is_file() for f in ("LICENSE", "LICENSE.md", "LICENSE.txt", "COPYING"))
     check(has_licence or labels.get("org.opencontainers.image.licenses") == "NOASSERTION",
           f"no LICENSE file, yet the licenses label claims {labels.get('org.opencontainers.image.licenses')!r}")
+    files_agree_with_image(health["Test"], list(cfg["ExposedPorts"]), env)
     log(f"image config ok: User={cfg['User']} WorkingDir={cfg.get('WorkingDir')} ports={list(cfg['ExposedPorts'])} "
         f"labels version={ver}, licenses={labels.get('org.opencontainers.image.licenses')}; size {info['Size'] / 1e6:.1f} MB")
     return {"user": cfg["User"], "env": env, "workdir": cfg.get("WorkingDir") or "/",
             "entrypoint": cfg["Entrypoint"], "cmd": cfg["Cmd"], "health": health["Test"][1:],
             "size": info["Size"]}
+
+
+def files_agree_with_image(health_test: list, ports: list, env: dict) -> None:
+    """docker/compose.yaml and the image workflow against the built image (not only against
+    the Dockerfile's text, which Tests/conformance/test_container_files.py checks)."""
+    import yaml
+    [port] = [int(p.split("/")[0]) for p in ports]
+    compose = yaml.safe_load((ROOT / "docker" / "compose.yaml").read_text())
+    for name, svc in compose["services"].items():
+        if not name.startswith("glacier-mock"):
+            continue
+        check(svc["healthcheck"]["test"] == health_test, f"compose {name}: healthcheck {svc['healthcheck']['test']} != image {health_test}")
+        check([int(m.split(":")[1]) for m in svc["ports"]] == [port], f"compose {name}: ports {svc['ports']} vs image {port}")
+        for var in svc.get("environment", {}):
+            check(var.startswith("GLACIER_MOCK_"), f"compose {name}: {var}")
+    workflow = (ROOT / ".github" / "workflows" / "image.yml").read_text()
+    check(f"-p {port}:{port}" in workflow and "glacier-mock health --wait" in workflow,
+          "image.yml's smoke test does not use the image's port and health command")
+    check(env.get("GLACIER_MOCK_PORT") == str(port), f"GLACIER_MOCK_PORT={env.get('GLACIER_MOCK_PORT')} but EXPOSE {port}")
 
 
 # ------------------------------------------------------------------------------ inside the namespaces
