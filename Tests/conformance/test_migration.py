@@ -433,3 +433,72 @@ def test_archive_deleted_after_the_inventory_is_skipped(fresh_server, s3_endpoin
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
     assert f"{vault}/{gone['id']}" not in keys and len(keys) == 2
 
+
+# --------------------------------------------------------------------------------------------
+# docs/migration.md: the rehearsal runs as written
+# --------------------------------------------------------------------------------------------
+
+DOCS = REPO / "docs" / "migration.md"
+TESTED_HERE = "<!-- tested by: Tests/conformance/test_migration.py -->"
+
+
+def docs_blocks() -> list[str]:
+    """The sh blocks of docs/migration.md marked as run by this file, in page order."""
+    lines = DOCS.read_text().split("\n")
+    blocks = []
+    for i, line in enumerate(lines):
+        if line == TESTED_HERE:
+            assert lines[i + 1] == "```sh", f"docs/migration.md:{i + 2}: expected an sh block after the marker"
+            end = lines.index("```", i + 2)
+            blocks.append("\n".join(lines[i + 2:end]))
+    return blocks
+
+
+def test_docs_rehearsal_runs_as_written(glacier_bin, tmp_path):
+    """Every marked block of docs/migration.md, in order, in one bash (-e, pipefail) from the
+    repository's top directory; only the ports and the scratch directory are changed. A block
+    whose last line is a comment (`# TEXT`) must print TEXT as its last line."""
+    blocks = docs_blocks()
+    assert len(blocks) >= 9, blocks
+    glacier_port, s3_port = free_port(), free_port()
+    scratch = tmp_path / "rehearsal"
+    script = []
+    for n, block in enumerate(blocks):
+        code = (block.replace("R=/tmp/rehearsal", f"R={scratch}")
+                .replace("127.0.0.1:9901", f"127.0.0.1:{glacier_port}").replace("--port 9901", f"--port {glacier_port}")
+                .replace("127.0.0.1:5000", f"127.0.0.1:{s3_port}").replace("-p 5000", f"-p {s3_port}"))
+        assert "9901" not in code and "5000" not in code, code
+        script += [code, f"echo '@@ end of block {n} @@'"]
+    env = client_env(PATH=f"{Path(glacier_bin).parent}:{os.environ['PATH']}",
+                     AWS_CONFIG_FILE=str(tmp_path / "no-config"),
+                     AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "no-credentials"))
+    out_path = tmp_path / "script.out"
+    with open(out_path, "w") as out:
+        proc = subprocess.Popen(["bash", "-e", "-o", "pipefail", "-c", "\n".join(script)], cwd=REPO, env=env,
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            rc = proc.wait(timeout=600)
+        finally:
+            try:    # the servers and the program, if the script stopped before stopping them
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    output = out_path.read_text()
+    logs = "".join(f"\n--- {p.name}:\n{p.read_text(errors='replace')[-3000:]}"
+                   for p in sorted(scratch.glob("*.log")))
+    assert rc == 0, f"the rehearsal exited {rc}:\n{output}{logs}"
+
+    printed = output.split("@@ end of block ")
+    for n, block in enumerate(blocks):
+        last = block.rstrip().splitlines()[-1]
+        if last.startswith("# "):
+            lines = [line for line in printed[n].splitlines() if line.strip()]
+            if n > 0:
+                lines = lines[1:]     # the rest of the previous marker line
+            assert lines and lines[-1] == last[2:], f"block {n} printed {lines[-1:]!r}, the page shows {last!r}"
+
+    r = json.loads((scratch / "report.json").read_text())
+    assert [c["Size"] for c in r["Copied"]] == [40_000_000, 13] and r["Skipped"] == r["Failed"] == []
+    second = (scratch / "run-2.log").read_text()
+    assert "started" not in second, second    # no new inventory or retrieval job on resume
+    assert (scratch / "holiday.copy").read_bytes() == (scratch / "holiday.tar").read_bytes()
