@@ -62,7 +62,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 MIB = 1024 * 1024
 
 # S3 multipart limits (Amazon S3 User Guide, "Amazon S3 multipart upload limits"): at most
-# 10,000 parts, each at least 5 MiB except the last; an object of at most 5 TiB. (A Glacier
+# 10,000 parts of 5 MiB (except the last) to 5 GiB each; an object of at most 5 TiB. (A Glacier
 # archive may be up to 40 TiB: a larger one than 5 TiB cannot become one S3 object.)
 S3_MAX_PARTS = 10_000
 S3_MAX_OBJECT_SIZE = 5 * 1024 ** 4
@@ -184,6 +184,47 @@ class Migration:
     def log(self, message: str) -> None:
         print(message, flush=True)
 
+    # -- the whole run ---------------------------------------------------------------------------
+
+    def run(self) -> int:
+        """The whole migration; returns the exit code."""
+        self.glacier.describe_vault(accountId=self.args.account_id, vaultName=self.args.vault)
+        self.s3.head_bucket(Bucket=self.args.bucket)
+        archives = self.inventory()
+        if self.args.inventory_only:
+            for entry in archives:
+                self.log(f"listed {entry['ArchiveId']} ({entry['Size']} bytes) "
+                         f"{entry['ArchiveDescription']!r}")
+            return 0
+
+        waiting: list[dict] = []   # inventory entries not finished yet, in inventory order
+        for entry in archives:
+            record = self.state.archive(entry["ArchiveId"])
+            if record["status"] == "copied":
+                self.skipped.append({"ArchiveId": entry["ArchiveId"], "Key": record["key"],
+                                     "Reason": "copied by an earlier run"})
+            elif record["status"] == "skipped":
+                self.skipped.append({"ArchiveId": entry["ArchiveId"], "Reason": record["reason"]})
+            else:
+                record["status"] = "pending"    # failed in an earlier run: try again
+                waiting.append(entry)
+        self.state.save()
+
+        # Until no archive is left waiting: keep up to --max-jobs retrieval jobs running, copy
+        # each archive whose job has succeeded, and sleep when there is nothing to do.
+        while waiting:
+            self.start_jobs(waiting)
+            ready = [entry for entry in waiting if self.done_waiting(entry)]
+            for entry in ready:
+                waiting.remove(entry)
+                if self.state.archive(entry["ArchiveId"])["status"] == "pending":
+                    self.copy(entry)
+            if waiting and not ready:
+                running = sum(1 for e in waiting if self.state.archive(e["ArchiveId"]).get("job_id"))
+                self.log(f"waiting for {running} retrieval jobs ({len(waiting)} archives to go)")
+                time.sleep(self.args.poll_interval)
+        return self.report()
+
     # -- 1. inventory ---------------------------------------------------------------------------
 
     def inventory(self) -> list[dict]:
@@ -242,52 +283,10 @@ class Migration:
 
     # -- 2. retrieval jobs ----------------------------------------------------------------------
 
-    def run(self) -> int:
-        """The whole migration; returns the exit code."""
-        self.glacier.describe_vault(accountId=self.args.account_id, vaultName=self.args.vault)
-        self.s3.head_bucket(Bucket=self.args.bucket)
-        archives = self.inventory()
-        if self.args.inventory_only:
-            for entry in archives:
-                self.log(f"listed {entry['ArchiveId']} ({entry['Size']} bytes) "
-                         f"{entry['ArchiveDescription']!r}")
-            return 0
-
-        waiting: list[dict] = []   # inventory entries not finished yet, in inventory order
-        for entry in archives:
-            record = self.state.archive(entry["ArchiveId"])
-            if record["status"] == "copied":
-                self.skipped.append({"ArchiveId": entry["ArchiveId"], "Key": record["key"],
-                                     "Reason": "copied by an earlier run"})
-            elif record["status"] == "skipped":
-                self.skipped.append({"ArchiveId": entry["ArchiveId"], "Reason": record["reason"]})
-            else:
-                record["status"] = "pending"    # failed in an earlier run: try again
-                waiting.append(entry)
-        self.state.save()
-
-        while waiting:
-            self.start_jobs(waiting)
-            progressed = False
-            for entry in list(waiting):
-                record = self.state.archive(entry["ArchiveId"])
-                if record["status"] == "pending" and not (record.get("job_id") and self.job_ready(entry)):
-                    continue    # its job is not started yet, or still running
-                waiting.remove(entry)
-                progressed = True
-                if record["status"] == "pending":
-                    self.copy(entry)
-            if waiting and not progressed:
-                in_flight = sum(1 for e in waiting if self.state.archive(e["ArchiveId"]).get("job_id"))
-                self.log(f"waiting for {in_flight} retrieval jobs "
-                         f"({len(waiting)} archives to go)")
-                time.sleep(self.args.poll_interval)
-        return self.report()
-
     def start_jobs(self, waiting: list[dict]) -> None:
         """Starts retrieval jobs for the next archives, up to --max-jobs running at once.
 
-        An archive the vault no longer holds (deleted after the inventory) is skipped. """
+        An archive the vault no longer holds (deleted after the inventory) is skipped."""
         running = sum(1 for e in waiting if self.state.archive(e["ArchiveId"]).get("job_id"))
         for entry in waiting:
             if running >= self.args.max_jobs:
@@ -312,9 +311,15 @@ class Migration:
                     self.fail(entry, f"InitiateJob: {describe_error(e)}")
             self.state.save()
 
-    def job_ready(self, entry: dict) -> bool:
-        """True when the archive's job has succeeded (or the archive was marked failed)."""
+    def done_waiting(self, entry: dict) -> bool:
+        """True when the archive waits no longer: its retrieval job has succeeded (it can be
+        copied now), or it was skipped or failed. False while its job has not been started
+        (--max-jobs are running) or is still running."""
         record = self.state.archive(entry["ArchiveId"])
+        if record["status"] != "pending":
+            return True
+        if not record.get("job_id"):
+            return False
         try:
             job = self.describe_job(record["job_id"])
         except JobExpired:
@@ -340,13 +345,19 @@ class Migration:
         try:
             self.copy_parts(entry, record)
         except JobExpired:
-            self.log(f"the output of the retrieval job for {archive_id} has expired; it is retrieved again "
-                     "by the next run")
             record["job_id"] = None
-            self.fail(entry, "the retrieval job's output expired before it was copied")
+            self.fail(entry, "the retrieval job's output expired before it was copied; the next run "
+                             "starts a new job")
         except ArchiveFailed as e:
             self.fail(entry, str(e))
-        except (ClientError, BotoCoreError, OSError) as e:
+        except ClientError as e:
+            if error_code(e) == "NoSuchUpload":    # aborted meanwhile, e.g. by a lifecycle rule
+                record.update(upload_id=None, parts=[])
+                self.fail(entry, f"the S3 multipart upload is gone; the next run starts a new one "
+                                 f"({describe_error(e)})")
+            else:
+                self.fail(entry, describe_error(e))
+        except (BotoCoreError, OSError) as e:
             self.fail(entry, describe_error(e))
 
     def copy_parts(self, entry: dict, record: dict) -> None:
@@ -367,7 +378,7 @@ class Migration:
         for number in range(len(record["parts"]) + 1, part_count + 1):
             first = (number - 1) * part_size
             last = min(first + part_size, size) - 1
-            record["parts"].append(self.copy_part(record, number, first, last, size))
+            record["parts"].append(self.copy_part(record, number, first, last))
             self.state.save()
             self.log(f"  part {number}/{part_count} of {archive_id[:20]}… copied (bytes {first}-{last})")
 
@@ -386,7 +397,7 @@ class Migration:
         self.copied.append({"ArchiveId": archive_id, "Key": record["key"], "Size": size, "TreeHash": tree_hash})
         self.log(f"copied s3://{self.args.bucket}/{record['key']} ({size} bytes)")
 
-    def copy_part(self, record: dict, number: int, first: int, last: int, size: int) -> dict:
+    def copy_part(self, record: dict, number: int, first: int, last: int) -> dict:
         """Downloads bytes first..last of the job output, checks their tree hash, and uploads
         them as part `number`. Returns the part's record. The bytes go through a temporary
         file, so a part of any size takes little memory."""
@@ -522,12 +533,12 @@ def describe_error(error: Exception) -> str:
 
 
 def power_of_two_mib(text: str) -> int:
-    """argparse type of --part-size: a power of two of at least 8 (MiB)."""
+    """argparse type of --part-size: a power of two from 8 to 4096 (MiB)."""
     value = int(text)
-    if value < 8 or value & (value - 1):
+    if not 8 <= value <= 4096 or value & (value - 1):
         raise argparse.ArgumentTypeError(
-            f"{text}: the part size must be a power of two of at least 8 (MiB): a power of two so that "
-            "every range is tree-hash aligned, at least 8 because S3 parts are at least 5 MiB")
+            f"{text}: the part size must be a power of two from 8 to 4096 (MiB): a power of two so that "
+            "every range is tree-hash aligned, and S3 parts are at least 5 MiB and at most 5 GiB")
     return value
 
 
@@ -557,7 +568,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--tier", default="Bulk", choices=["Bulk", "Standard", "Expedited"],
                         help="retrieval tier of the archive jobs (default: Bulk, the cheapest)")
     parser.add_argument("--part-size", type=power_of_two_mib, default=16,
-                        help="MiB per downloaded range and S3 part: a power of two, at least 8 (default: 16); "
+                        help="MiB per downloaded range and S3 part: a power of two from 8 to 4096 (default: 16); "
                              "doubled for an archive that would need more than 10,000 parts")
     parser.add_argument("--max-jobs", type=int, default=100,
                         help="retrieval jobs running at once (default: 100); a job's output expires 24 hours "
