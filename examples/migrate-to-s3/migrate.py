@@ -139,9 +139,11 @@ class State:
 
     def save(self) -> None:
         """Writes the whole state to a temporary file beside it, then renames it over the old
-        one: a crash leaves either the old state or the new one, never half of one."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.name + ".", suffix=".tmp")
+        one: a crash leaves either the old state or the new one, never half of one. The file
+        and then its directory are synced, so the new state also survives a power cut."""
+        directory = self.path.parent
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=self.path.name + ".", suffix=".tmp")
         try:
             with os.fdopen(fd, "w") as f:
                 json.dump(self.data, f, indent=1, sort_keys=True)
@@ -151,6 +153,11 @@ class State:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
 
     def archive(self, archive_id: str) -> dict:
         """The progress record of one archive (created as pending)."""
@@ -452,11 +459,12 @@ class Migration:
             self.log(f"could not abort upload {record['upload_id']}: {describe_error(e)}")
         record.update(upload_id=None, parts=[])
 
-    # -- 4. report ------------------------------------------------------------------------------
+    # -- 4. outcomes and the report ----------------------------------------------------------------
 
     def skip(self, entry: dict, reason: str) -> None:
         record = self.state.archive(entry["ArchiveId"])
         record.update(status="skipped", reason=reason)
+        self.state.save()
         self.skipped.append({"ArchiveId": entry["ArchiveId"], "Reason": reason})
         self.log(f"skipped {entry['ArchiveId']}: {reason}")
 
@@ -561,7 +569,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--s3-endpoint", default=None, help="S3 endpoint URL (default: AWS's)")
     parser.add_argument("--region", default=None, help="AWS region (default: boto3's configuration)")
     parser.add_argument("--account-id", default="-", help="the vault's account ID (default: -, the caller's)")
-    parser.add_argument("--prefix", default=None, help="S3 key prefix (default: VAULT/); the key is PREFIX + archive ID")
+    parser.add_argument("--prefix", default=None,
+                        help="S3 key prefix (default: VAULT/); an object's key is PREFIX + archive ID")
     parser.add_argument("--storage-class", default="GLACIER",
                         help="S3 storage class of the objects (default: GLACIER, S3 Glacier Flexible "
                              "Retrieval, whose retrieval tiers are the vault's; DEEP_ARCHIVE costs less)")
