@@ -25,7 +25,7 @@ import boto3
 import pytest
 import requests
 
-from helpers import (MIB, REPO, HTTP_TIMEOUT, blob, client_env, tree_hash, upload, wait_until)
+from helpers import (MIB, REPO, HTTP_TIMEOUT, blob, client_env, create_archive, tree_hash, upload, wait_until)
 
 MIGRATE = REPO / "examples" / "migrate-to-s3" / "migrate.py"
 
@@ -118,11 +118,16 @@ def arm_fault(endpoint: str, **rule) -> None:
     assert r.status_code == 200, r.text
 
 
-def fill_vault(glacier, vault: str, archives: list[tuple[str, bytes]]) -> list[dict]:
-    """Uploads (description, bytes) pairs; returns their ID, description, bytes and tree hash."""
+def fill_vault(glacier, vault: str, archives: list[tuple]) -> list[dict]:
+    """Uploads (description, bytes) in one request each, or (description, bytes, part size)
+    as a multipart upload; returns their ID, description, bytes and tree hash."""
     out = []
-    for description, data in archives:
-        archive_id = upload(glacier, vault, data, description=description)["archiveId"]
+    for description, data, *part_size in archives:
+        if part_size:
+            archive_id = create_archive(glacier, vault, data, part_size=part_size[0],
+                                        description=description)["archiveId"]
+        else:
+            archive_id = upload(glacier, vault, data, description=description)["archiveId"]
         out.append({"id": archive_id, "description": description, "data": data, "tree_hash": tree_hash(data)})
     return out
 
@@ -240,12 +245,14 @@ def test_full_migration_copies_every_archive_exactly(fresh_server, s3_endpoint, 
         ("exactly one part", blob("eight", PART_MIB * MIB)),
         ("one byte over", blob("over", PART_MIB * MIB + 1)),      # two parts, the last 1 byte
         ("several parts", blob("big", 2 * PART_MIB * MIB + 12345)),  # three parts
+        # Uploaded to Glacier in 4 MiB parts: the 8 MiB ranges span two of them.
+        ("multipart upload", blob("multi", 4 * MIB * 4 + 5), 4 * MIB),
     ])
     take_inventory(srv.endpoint, vault)
 
     p = run_migrate(srv.endpoint, s3_endpoint, vault, bucket, tmp_path)
     assert p.returncode == 0, p.stdout + p.stderr
-    assert "done: 6 copied" in p.stdout, p.stdout
+    assert "done: 7 copied" in p.stdout, p.stdout
 
     r = report(tmp_path)
     assert [c["ArchiveId"] for c in r["Copied"]] == [a["id"] for a in archives]
