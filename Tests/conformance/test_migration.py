@@ -91,15 +91,12 @@ def bucket(s3_endpoint) -> str:
     return name
 
 
-def take_inventory(endpoint: str, vault: str) -> bool:
-    """Has glacier-mock take the vault's inventory now, as Glacier does about once a day, so
-    an inventory job shows the archives present now. Returns False on a glacier-mock without
-    POST /_mock/inventory: its inventory jobs list the archives present when they complete."""
+def take_inventory(endpoint: str, vault: str) -> dict:
+    """Has glacier-mock take the vault's inventory now, as Glacier does about once a day: from
+    then on an inventory job shows the archives present now, and nothing newer."""
     r = requests.post(endpoint + "/_mock/inventory", json={"VaultName": vault}, timeout=HTTP_TIMEOUT)
-    if r.status_code == 404 and r.json().get("code") == "UnknownOperationException":
-        return False
     assert r.status_code == 200, r.text
-    return True
+    return r.json()
 
 
 def journal(endpoint: str, operation: str | None = None, after: int = 0) -> list[dict]:
@@ -387,8 +384,13 @@ def test_failed_archive_is_reported_and_retried_by_the_next_run(fresh_server, s3
     first, second = fill_vault(glacier, vault, [("first", blob("first", PART_MIB * MIB + 10)),
                                                 ("second", blob("second", 2000))])
     take_inventory(srv.endpoint, vault)
+    # --inventory-only: the inventory is taken, saved and listed; nothing is retrieved yet.
     p = run_migrate(srv.endpoint, s3_endpoint, vault, bucket, tmp_path, "--inventory-only")
     assert p.returncode == 0, p.stdout + p.stderr
+    assert [line.split()[1] for line in p.stdout.splitlines() if line.startswith("listed ")] == \
+        [first["id"], second["id"]]
+    assert [e["Operation"] for e in journal(srv.endpoint, "InitiateJob")] == ["InitiateJob"]
+    assert state(tmp_path)["inventory"]["ArchiveList"][0]["ArchiveId"] == first["id"]
     # The next GetJobOutput (the first range of the first archive) gets an error that is not
     # retried; the first archive's second range and the second archive are served.
     arm_fault(srv.endpoint, Operation="GetJobOutput", Code="InvalidParameterValueException",
@@ -413,6 +415,9 @@ def test_failed_archive_is_reported_and_retried_by_the_next_run(fresh_server, s3
 
 
 def test_archive_deleted_after_the_inventory_is_skipped(fresh_server, s3_endpoint, bucket, tmp_path):
+    """The inventory job shows the vault as of its last inventory: an archive deleted since is
+    listed (its retrieval finds it gone: skipped, with the reason), one uploaded since is not
+    (not copied)."""
     srv = fresh_server(args=QUICK_JOBS)
     glacier, s3 = srv.client(), s3_client(s3_endpoint)
     vault = f"deleted-{uuid.uuid4().hex[:8]}"
@@ -421,14 +426,12 @@ def test_archive_deleted_after_the_inventory_is_skipped(fresh_server, s3_endpoin
                                                      ("gone", blob("gone", 2 * MIB)),
                                                      ("kept 2", blob("k2", PART_MIB * MIB + 99))])
     take_inventory(srv.endpoint, vault)
-    p = run_migrate(srv.endpoint, s3_endpoint, vault, bucket, tmp_path, "--inventory-only")
-    assert p.returncode == 0, p.stdout + p.stderr
-    assert [line.split()[1] for line in p.stdout.splitlines() if line.startswith("listed ")] == \
-        [kept1["id"], gone["id"], kept2["id"]]
-
     glacier.delete_archive(accountId="-", vaultName=vault, archiveId=gone["id"])
+    [newer] = fill_vault(glacier, vault, [("newer", blob("newer", 100))])
+
     p = run_migrate(srv.endpoint, s3_endpoint, vault, bucket, tmp_path)
     assert p.returncode == 0, p.stdout + p.stderr
+    assert "inventory of " in p.stdout and ": 3 archives" in p.stdout, p.stdout
     r = report(tmp_path)
     assert [c["ArchiveId"] for c in r["Copied"]] == [kept1["id"], kept2["id"]]
     assert [s["ArchiveId"] for s in r["Skipped"]] == [gone["id"]]
@@ -436,8 +439,21 @@ def test_archive_deleted_after_the_inventory_is_skipped(fresh_server, s3_endpoin
     assert r["Failed"] == []
     for archive in (kept1, kept2):
         assert_copied_exactly(s3, bucket, vault, archive)
-    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
-    assert f"{vault}/{gone['id']}" not in keys and len(keys) == 2
+    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"])
+    assert keys == sorted(f"{vault}/{a['id']}" for a in (kept1, kept2)), (keys, gone["id"], newer["id"])
+
+
+def test_vault_without_an_inventory_yet(fresh_server, s3_endpoint, bucket, tmp_path):
+    """Glacier takes a vault's first inventory about a day after its first upload; until then
+    the program says so and stops."""
+    srv = fresh_server(args=QUICK_JOBS)
+    glacier = srv.client()
+    vault = f"new-{uuid.uuid4().hex[:8]}"
+    glacier.create_vault(accountId="-", vaultName=vault)
+    fill_vault(glacier, vault, [("first", b"first archive")])
+    p = run_migrate(srv.endpoint, s3_endpoint, vault, bucket, tmp_path)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert f"vault {vault} has no inventory yet" in p.stderr and "run again later" in p.stderr
 
 
 # --------------------------------------------------------------------------------------------

@@ -246,10 +246,18 @@ class Migration:
                 self.log(f"inventory job {job_id} has expired; starting a new one")
                 job_id = None
         if job_id is None:
-            job_id = self.glacier.initiate_job(
-                accountId=self.args.account_id, vaultName=self.args.vault,
-                jobParameters={"Type": "inventory-retrieval", "Format": "JSON",
-                               "Description": "migrate-to-s3 inventory"})["jobId"]
+            try:
+                job_id = self.glacier.initiate_job(
+                    accountId=self.args.account_id, vaultName=self.args.vault,
+                    jobParameters={"Type": "inventory-retrieval", "Format": "JSON",
+                                   "Description": "migrate-to-s3 inventory"})["jobId"]
+            except ClientError as e:
+                if error_code(e) == "ResourceNotFoundException":
+                    # "A vault inventory must exist for you to be able to download it"
+                    # (Developer Guide, "Working with Vaults").
+                    raise SystemExit(f"vault {self.args.vault} has no inventory yet ({error_message(e)}); "
+                                     "Glacier takes the first about a day after the first upload: run again later")
+                raise
             self.state.data["inventory_job_id"] = job_id
             self.state.save()
             self.log(f"started inventory job {job_id}")
