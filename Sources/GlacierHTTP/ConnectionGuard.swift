@@ -242,7 +242,15 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         default:
             message = "The request is not well-formed HTTP/1.1 (\(parseError))"
         }
-        if responseHeadsWritten == headsRead && responseEndsWritten == headsRead {
+        if responseHeadsWritten == headsRead && responseEndsWritten == headsRead && endsRead < headsRead {
+            // The stream ended inside a body whose request was already answered in full (an
+            // early answer, its small rest being drained): that answer was the only one, so
+            // none is added; the connection ends once it is out.
+            lingering = true
+            timer?.cancel()
+            timer = nil
+            shutOutputAndLinger(context)
+        } else if responseHeadsWritten == headsRead && responseEndsWritten == headsRead {
             // Between requests (or within a head): the error is the answer to what was sent.
             reject(context, GlacierError.invalid(message))
         } else {
@@ -302,12 +310,18 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         context.writeAndFlush(data, promise: written)
         written.futureResult.assumeIsolated().whenComplete { [self] _ in
             guard context.channel.isActive else { return }
-            let shut = context.eventLoop.makePromise(of: Void.self)
-            context.close(mode: .output, promise: shut)
-            shut.futureResult.assumeIsolated().whenFailure { _ in context.close(promise: nil) }
-            lingerTimer = context.eventLoop.assumeIsolated().scheduleTask(in: Self.lingerTimeout) {
-                context.close(promise: nil)
-            }
+            shutOutputAndLinger(context)
+        }
+    }
+
+    /// Shuts the output once every write already made is out (NIO delays the half-close until
+    /// then), and closes when the client does or after `lingerTimeout`.
+    private func shutOutputAndLinger(_ context: ChannelHandlerContext) {
+        let shut = context.eventLoop.makePromise(of: Void.self)
+        context.close(mode: .output, promise: shut)
+        shut.futureResult.assumeIsolated().whenFailure { _ in context.close(promise: nil) }
+        lingerTimer = context.eventLoop.assumeIsolated().scheduleTask(in: Self.lingerTimeout) {
+            context.close(promise: nil)
         }
     }
 }
