@@ -25,8 +25,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import time
+from pathlib import Path
 
 import requests
 
@@ -288,3 +290,35 @@ def test_the_inventory_mode_option_is_checked(glacier_bin):
                        env=clean_env({"GLACIER_MOCK_INVENTORY": "weekly"}))
     assert p.returncode != 0
     assert "--inventory must be daily or live; got weekly" in p.stderr
+
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "inventory.md"
+
+
+def test_the_commands_of_docs_inventory_md_run_as_written(fresh_server):
+    """Every command docs/inventory.md shows, run as written (only the port changed), against a
+    server with the page's vault; each answer is the documented JSON shape."""
+    srv = fresh_server()
+    client = make_client(srv.endpoint)
+    client.create_vault(accountId="-", vaultName="my-vault")
+    upload(client, "my-vault", b"backup bytes")
+    text = DOC.read_text()
+    blocks = re.findall(r"```sh\n(.*?)```", text, re.S)
+    commands = [line.split("  #")[0].strip() for block in blocks for line in block.splitlines() if line.strip()]
+    assert len(commands) == 3, commands
+    documented = json.loads(re.search(r"```json\n(.*?)```", text, re.S).group(1))
+    keys = set(documented["Inventories"][0])
+    port = srv.endpoint.rsplit(":", 1)[1]
+    answers = []
+    for command in commands:
+        assert command.startswith("curl -s ") and "127.0.0.1:9901" in command, command
+        p = subprocess.run(command.replace("127.0.0.1:9901", f"127.0.0.1:{port}"), shell=True,
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, (command, p.stderr)
+        answers.append(json.loads(p.stdout))
+    every, named, shown = answers
+    assert every["status"] == "ok" and [set(i) for i in every["Inventories"]] == [keys]
+    assert every["Inventories"][0]["Taken"] is True and every["Inventories"][0]["NumberOfArchives"] == 1
+    assert named["Inventories"][0]["Taken"] is False   # no write since the first command's inventory
+    assert [set(i) for i in shown["Inventories"]] == [keys - {"Taken"}]
+    assert shown["Inventories"][0]["LastInventoryDate"] == every["Inventories"][0]["LastInventoryDate"]
