@@ -198,11 +198,13 @@ def check_example_answer(block: Block, srv, endpoint: str):
     """An answer shown on a page has the keys of the real one (the same request is made first)."""
     method, path = block.arg.split(" ", 1)
     shown = json.loads(block.code)
-    if path.startswith("/_mock/requests"):
-        # The page's example entry: a DescribeVault of a vault that does not exist.
-        glacier = make_client(endpoint)
-        with pytest.raises(glacier.exceptions.ResourceNotFoundException):
-            glacier.describe_vault(vaultName="nope")
+    # What the pages' examples show: `my-vault` holding an archive, and a DescribeVault of a
+    # vault that does not exist (the journal's example entry).
+    glacier = make_client(endpoint)
+    glacier.create_vault(vaultName="my-vault")
+    glacier.upload_archive(vaultName="my-vault", body=b"backup bytes")
+    with pytest.raises(glacier.exceptions.ResourceNotFoundException):
+        glacier.describe_vault(vaultName="nope")
     real = requests.request(method, endpoint + path, timeout=30).json()
     assert set(real) == set(shown), (sorted(real), sorted(shown))
     for key, value in shown.items():
