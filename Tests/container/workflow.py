@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import time
+import urllib.request
 
 import boto3
 import botocore.config
@@ -82,8 +83,13 @@ def full_workflow(endpoint: str, vault: str = "image-test") -> dict:
     assert ranged["body"].read() == data[MIB:2 * MIB]
     assert ranged["checksum"] == tree_hash(data[MIB:2 * MIB])
 
-    # Inventory retrieval: the archive is listed with its size and tree hash.
-    # (When GET inventory starts reading daily snapshots, POST /_mock/inventory takes one here.)
+    # Inventory retrieval: Glacier's inventory is taken once a day (docs/inventory.md); taking
+    # it now lists the archive, with its size and tree hash.
+    with urllib.request.urlopen(urllib.request.Request(
+            f"{endpoint}/_mock/inventory", data=json.dumps({"VaultName": vault}).encode(), method="POST"),
+            timeout=30) as r:
+        taken = json.loads(r.read())
+    assert [i["NumberOfArchives"] for i in taken["Inventories"]] == [1], taken
     inv_id = c.initiate_job(accountId="-", vaultName=vault,
                             jobParameters={"Type": "inventory-retrieval", "Format": "JSON"})["jobId"]
     wait_job(c, vault, inv_id)
