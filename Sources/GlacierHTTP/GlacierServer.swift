@@ -39,7 +39,8 @@ public enum GlacierServer {
         }
         return GlacierResponder(
             errors: ErrorMiddleware(journal: journal, now: { service.now() }), authentication: authentication, dispatch: dispatch,
-            admin: AdminRoutes(service: service, faults: faults, journal: journal))
+            admin: AdminRoutes(service: service, faults: faults, journal: journal),
+            blobReads: { service.enterRequest() })
     }
 
     /// The application, ready for `runService()`. `onListening` receives the bound address.

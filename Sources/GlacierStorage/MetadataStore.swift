@@ -95,7 +95,7 @@ public final class MetadataStore: Sendable {
         return spares || reserve
     }
 
-    private func invalidateCaches() {
+    func invalidateCaches() {
         cache.invalidate()
         derived.invalidate()
     }
