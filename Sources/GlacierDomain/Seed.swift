@@ -216,7 +216,7 @@ public enum Seed {
     static let neverMilliseconds: Milliseconds = 100 * 365 * 86_400_000
 
     static func json(_ value: Any) throws -> [UInt8] {
-        Array(try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]))
+        Array(try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes]))
     }
 
     // MARK: Stage 1: the documents

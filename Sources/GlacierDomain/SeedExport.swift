@@ -81,14 +81,14 @@ public enum SeedExport {
             case GlacierService.SettingKind.tags:
                 vault["Tags"] = JSONInput.parse(value) as? [String: String] ?? [:]
             case GlacierService.SettingKind.accessPolicy:
-                vault["AccessPolicy"] = JSONInput.parse(value) ?? value
+                vault["AccessPolicy"] = value  // the stored text, so the policy comes back byte for byte
             case GlacierService.SettingKind.notifications:
                 vault["Notifications"] = JSONInput.parse(value)
             case GlacierService.SettingKind.lock:
                 if let lock = try? JSONDecoder().decode(GlacierService.Lock.self, from: Data(value.utf8)),
                     lock.State == "Locked" || (lock.ExpirationDate ?? 0) > now
                 {
-                    vault["VaultLock"] = ["Policy": JSONInput.parse(lock.Policy) ?? lock.Policy, "State": lock.State]
+                    vault["VaultLock"] = ["Policy": lock.Policy, "State": lock.State]
                 }
             default: break
             }
