@@ -15,35 +15,9 @@ from helpers import (
     FIXTURES, MIB, assert_blobs_match_metadata, assert_verify_ok, db_rows, inventory, job_output, make_client,
     retrieve, tree_hash, upload_part,
 )
-from state_helpers import admin, generated, observe, restore, save
+from state_helpers import admin, change_everything, generated, observe, restore, save
 
 EXAMPLE = FIXTURES / "seed-example.json"
-
-
-def change_everything(srv):
-    """Touches every kind of state the example seed holds."""
-    c = srv.client()
-    ids = {a["ArchiveDescription"]: a["ArchiveId"] for a in inventory(c, "photos")}
-    c.delete_archive(accountId="-", vaultName="photos", archiveId=ids["inline text"])
-    c.upload_archive(accountId="-", vaultName="photos", archiveDescription="after the save", body=b"new" * 5000)
-    c.add_tags_to_vault(accountId="-", vaultName="photos", Tags={"team": "changed", "extra": "1"})
-    c.delete_vault_access_policy(accountId="-", vaultName="photos")
-    c.delete_vault_notifications(accountId="-", vaultName="photos")
-    [upload] = c.list_multipart_uploads(accountId="-", vaultName="photos")["UploadsList"]
-    upload_part(c, "photos", upload["MultipartUploadId"], 2 * MIB, b"x" * (2 * MIB))
-    second = c.initiate_multipart_upload(accountId="-", vaultName="photos", partSize=str(MIB))["uploadId"]
-    upload_part(c, "photos", second, 0, b"y" * 1000)
-    c.abort_vault_lock(accountId="-", vaultName="staging")
-    c.delete_vault(accountId="-", vaultName="staging")
-    c.create_vault(accountId="-", vaultName="later")
-    c.set_data_retrieval_policy(accountId="-", Policy={"Rules": [{"Strategy": "None"}]})
-    c.purchase_provisioned_capacity(accountId="-")
-    assert requests.post(srv.endpoint + "/_mock/jobs/complete", timeout=30).json()["completed"] >= 2
-    make_client(srv.endpoint, region="eu-west-1").set_data_retrieval_policy(
-        accountId="-", Policy={"Rules": [{"Strategy": "BytesPerHour", "BytesPerHour": 1000}]})
-    make_client(srv.endpoint, access_key="210987654321").remove_tags_from_vault(
-        accountId="-", vaultName="partner-drop", TagKeys=["owner"])
-    assert requests.post(srv.endpoint + "/_mock/clock", json={"AdvanceSeconds": 7200}, timeout=30).status_code == 200
 
 
 def test_save_change_everything_restore_is_exact(fresh_server):
