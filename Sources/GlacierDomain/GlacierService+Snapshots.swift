@@ -164,6 +164,16 @@ extension GlacierService {
         BlobReadTicket(service: self, epoch: removalGrace.enter())
     }
 
+    /// `enterRequest` without the ticket object, for the HTTP layer's per-request bracket
+    /// (no allocation on every request); pair with `leaveRequest`.
+    public func enterRequestEpoch() -> UInt64 {
+        removalGrace.enter()
+    }
+
+    public func leaveRequest(_ epoch: UInt64) {
+        leave(epoch)
+    }
+
     fileprivate func leave(_ epoch: UInt64) {
         let due = removalGrace.leave(epoch)
         guard !due.isEmpty else { return }

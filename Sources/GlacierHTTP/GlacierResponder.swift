@@ -29,13 +29,13 @@ public struct GlacierResponder: HTTPResponder {
 
     /// Marks every Glacier request's lifetime for `GlacierService.enterRequest` (blob files a
     /// snapshot restore leaves unnamed wait for older requests); nil in tests without a service.
-    var blobReads: (@Sendable () -> BlobReadTicket)?
+    var requests: RequestGate?
 
     @concurrent public func respond(to request: Request, context: Context) async throws -> Response {
         // The admin endpoints read no blob file; a restore must not wait for itself.
-        guard let blobReads, !AdminRoutes.owns(request.uri.path) else { return try await pipeline(request, context: context) }
-        let ticket = blobReads()
-        defer { ticket.end() }
+        guard let requests, !AdminRoutes.owns(request.uri.path) else { return try await pipeline(request, context: context) }
+        let epoch = requests.enter()
+        defer { requests.leave(epoch) }
         return try await pipeline(request, context: context)
     }
 
@@ -50,4 +50,10 @@ public struct GlacierResponder: HTTPResponder {
             }
         }
     }
+}
+
+/// Where the responder reports each request's start and end (`GlacierService.enterRequest`).
+struct RequestGate: Sendable {
+    let enter: @Sendable () -> UInt64
+    let leave: @Sendable (UInt64) -> Void
 }

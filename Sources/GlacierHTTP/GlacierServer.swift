@@ -40,7 +40,7 @@ public enum GlacierServer {
         return GlacierResponder(
             errors: ErrorMiddleware(journal: journal, now: { service.now() }), authentication: authentication, dispatch: dispatch,
             admin: AdminRoutes(service: service, faults: faults, journal: journal),
-            blobReads: { service.enterRequest() })
+            requests: RequestGate(enter: { service.enterRequestEpoch() }, leave: { service.leaveRequest($0) }))
     }
 
     /// The application, ready for `runService()`. `onListening` receives the bound address.
