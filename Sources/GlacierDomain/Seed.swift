@@ -145,19 +145,22 @@ public enum Seed {
             }
         }
         var archiveIDs: [String: String] = [:]
+        var rows: [(ArchiveRow, blobID: String)] = []
         for archive in vault.archives {
-            let id = try await doc.attempt(archive.path) {
+            let row = try await doc.attempt(archive.path) {
                 try Rules.checkArchiveDescription(archive.description)
                 let blob = try staging.importBlob(archive.content)
-                let row = ArchiveRow(
+                return ArchiveRow(
                     id: RandomID.make(length: 138), vault: key, description: archive.description,
                     creationDate: archive.creationDate ?? staging.now(), size: blob.length, treeHash: blob.treeHash)
-                guard try await staging.store.insertSeedArchive(row, blobID: blob.id) else {
-                    throw GlacierError(.resourceNotFound, "no vault \(name)")
-                }
-                return row.id
+                    .with(blob.id)
             }
-            if let label = archive.name { archiveIDs[label] = id }
+            rows.append(row)
+            if let label = archive.name { archiveIDs[label] = row.0.id }
+        }
+        // One transaction for the vault's archives (1,000 commits cost more than their files).
+        try await doc.attempt(vault.path + ".Archives") {
+            guard try await staging.store.insertSeedArchives(rows) else { throw GlacierError(.resourceNotFound, "no vault \(name)") }
         }
         for upload in vault.uploads {
             try await doc.attempt(upload.path) {
@@ -650,4 +653,8 @@ struct SeedBytes {
             }
         }
     }
+}
+
+extension ArchiveRow {
+    fileprivate func with(_ blobID: String) -> (ArchiveRow, blobID: String) { (self, blobID) }
 }

@@ -15,6 +15,13 @@ extension MetadataStore {
         try await database.writeWithoutTransaction { db in
             var config = Configuration()
             config.journalMode = .default
+            // A new file under a temporary name: it needs no rollback journal, and without
+            // --fsync no sync either (a process crash leaves the page cache whole; the rename
+            // publishes it). With --fsync the copy is synced before it is renamed.
+            let synchronous = self.durable ? "FULL" : "OFF"
+            config.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA journal_mode = OFF; PRAGMA synchronous = \(synchronous)")
+            }
             let copy = try DatabaseQueue(path: path, configuration: config)
             try copy.writeWithoutTransaction { dest in
                 try db.backup(to: dest)
@@ -157,15 +164,17 @@ extension MetadataStore {
         }
     }
 
-    /// Inserts an archive whose bytes are already a published blob (one segment), updating
-    /// the vault's counters as an upload does. False when the vault does not exist.
-    public func insertSeedArchive(_ archive: ArchiveRow, blobID: String) async throws -> Bool {
+    /// Inserts archives whose bytes are already published blobs (one segment each), in one
+    /// transaction, updating the vault's counters as uploads do. False when a vault does not exist.
+    public func insertSeedArchives(_ archives: [(ArchiveRow, blobID: String)]) async throws -> Bool {
         try await write { db in
-            guard try Self.fetchVault(db, archive.vault) != nil else { return false }
-            try Self.insertArchive(db, archive)
-            try db.execute(
-                sql: "INSERT INTO archive_segments (archive_id, seq, blob_id, length, tree_hash) VALUES (?, 0, ?, ?, ?)",
-                arguments: [archive.id, blobID, archive.size, archive.treeHash])
+            for (archive, blobID) in archives {
+                guard try Self.fetchVault(db, archive.vault) != nil else { return false }
+                try Self.insertArchive(db, archive)
+                try db.cachedStatement(
+                    sql: "INSERT INTO archive_segments (archive_id, seq, blob_id, length, tree_hash) VALUES (?, 0, ?, ?, ?)").execute(
+                    arguments: [archive.id, blobID, archive.size, archive.treeHash])
+            }
             return true
         }
     }
