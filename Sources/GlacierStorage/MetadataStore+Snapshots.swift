@@ -44,11 +44,19 @@ extension MetadataStore {
         from path: String, settingKind kind: String, whileLocked: @escaping @Sendable (String?) -> Void
     ) async throws -> (old: Set<String>, new: Set<String>) {
         defer { invalidateCaches() }
-        // A snapshot saved by an older version is brought to the current schema first.
-        let source = try DatabaseQueue(path: path)
+        // A snapshot saved by an older version is brought to the current schema first. Its
+        // pages are read through a memory map: no read(2) per 4 KiB page.
+        var config = Configuration()
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA mmap_size = 1073741824") }
+        let source = try DatabaseQueue(path: path, configuration: config)
         try Self.migrator.migrate(source)
         let result = try await database.writeWithoutTransaction { db in
             let old = Set(try String.fetchAll(db, sql: Self.allBlobsSQL))
+            // The copy's pages go to the WAL; copying them on into the database file (the
+            // checkpoint SQLite would run at this commit, with its syncs) is left to
+            // `checkpointSoon`, off the restore's path.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            defer { try? db.execute(sql: "PRAGMA wal_autocheckpoint = 1000") }
             try source.read { src in try src.backup(to: db) }
             let new = Set(try String.fetchAll(db, sql: Self.allBlobsSQL))
             whileLocked(try String.fetchOne(
@@ -56,7 +64,20 @@ extension MetadataStore {
             return (old: old, new: new)
         }
         try source.close()
+        checkpointSoon()
         return result
+    }
+
+    /// A passive checkpoint on a connection of its own, in the background: it copies the WAL's
+    /// pages into the database file without blocking readers or the writer (a commit that
+    /// meanwhile finds the WAL long runs its own, as always).
+    func checkpointSoon() {
+        let path = self.path
+        Task.detached(priority: .utility) {
+            guard let queue = try? DatabaseQueue(path: path) else { return }
+            _ = try? queue.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            try? queue.close()
+        }
     }
 
     /// Runs `body` while holding the writer: no transaction commits meanwhile.
