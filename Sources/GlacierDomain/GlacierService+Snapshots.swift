@@ -110,8 +110,13 @@ extension GlacierService {
     /// Replaces the live state by the metadata database at `path`, whose blob files are all in
     /// `blobs/` already (a snapshot's pinned ones, or a seed's moved there).
     func replaceState(from path: String) async throws {
-        let (old, new) = try await store.replaceContents(from: path, settingKind: Self.clockOffsetSetting) { setting in
-            self.clockOffset.store(setting.flatMap { Int64($0) } ?? 0, ordering: .relaxed)
+        let kinds = [Self.clockOffsetSetting, Self.inventoryDaySetting]
+        let (old, new) = try await store.replaceContents(from: path, settingKinds: kinds) { settings in
+            let offset = settings[Self.clockOffsetSetting].flatMap { Int64($0) } ?? 0
+            self.clockOffset.store(offset, ordering: .relaxed)
+            // The inventory schedule's day as the restored state had it (today when it had none).
+            let day = settings[Self.inventoryDaySetting].flatMap { Int64($0) } ?? Self.day(of: Timestamp.now() + offset)
+            self.inventoryDay.store(day, ordering: .relaxed)
         }
         try await retire(Array(old.subtracting(new)))
     }

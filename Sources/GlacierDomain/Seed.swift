@@ -88,6 +88,7 @@ public enum Seed {
     private static func build(_ documents: [Document], in directory: String, like live: GlacierService) async throws -> (vaults: Int, archives: Int) {
         var options = ServiceOptions()
         options.fsync = live.options.fsync
+        options.inventory = live.options.inventory
         options.spareFiles = 0
         // Every job starts pending; the seed completes those it says are done.
         for tier in Tier.allCases { options.jobDelay[tier] = neverMilliseconds }
@@ -187,6 +188,16 @@ public enum Seed {
                 }
             }
         }
+        // The inventory before the jobs: an inventory job lists the vault's last inventory.
+        if let taken = vault.inventoryDate {
+            let date = taken ?? staging.now()
+            _ = try await staging.store.takeInventories(of: key, now: date)
+            // A vault no archive was ever added to gets none from the operation; the seed says
+            // one was taken (of no archives), so it gets that date.
+            if try await staging.store.vault(key)?.lastInventoryDate == nil {
+                try await staging.store.setSeedDate(.lastInventory(key), date)
+            }
+        }
         for job in vault.jobs {
             try await doc.attempt(job.path) {
                 var params = job.parameters
@@ -200,10 +211,6 @@ public enum Seed {
                     try await staging.store.setSeedDate(.jobCompletesAt(jobID: jobID), staging.now() + seconds * 1000)
                 }
             }
-        }
-        // Last, so that DescribeVault's LastInventoryDate is the seed's even after inventory jobs.
-        if let taken = vault.inventoryDate {
-            try await staging.store.setSeedDate(.lastInventory(key), taken ?? staging.now())
         }
         // The vault lock last: its Deny statements would refuse the staging operations above.
         if let lock = vault.lock {

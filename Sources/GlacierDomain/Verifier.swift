@@ -8,6 +8,8 @@ public enum Verifier {
         public var checked = 0
         /// Snapshots whose files were checked too.
         public var snapshots = 0
+        /// Vaults whose counters and last inventory were checked against their archives.
+        public var vaults = 0
         public var problems: [String] = []
     }
 
@@ -59,6 +61,11 @@ public enum Verifier {
                 report.problems.append("\(label)archive \(archive.id): \(problem)")
             }
         }
+        // Each vault's live counters and last inventory against the archives they count.
+        for problem in try await store.inventoryProblems() {
+            report.problems.append(label + problem)
+        }
+        if label.isEmpty { report.vaults = try await store.inventories(named: nil).count }
     }
 
     /// Hashes the segments' files in order; nil when the tree hash matches.

@@ -38,10 +38,11 @@ extension MetadataStore {
     /// Replaces the whole live metadata by the database at `path` (a snapshot, or a seed's
     /// staging database), in one transaction. Returns the blob IDs referred to before and after.
     /// `whileLocked` runs after the copy, still holding the writer, with the new state's
-    /// server-wide setting `kind` (account "" and region ""; the clock's offset), so the caller
+    /// server-wide settings `kinds` (account "" and region ""; the clock's offset, the inventory
+    /// schedule's day), so the caller
     /// can adopt it before anyone writes.
     public func replaceContents(
-        from path: String, settingKind kind: String, whileLocked: @escaping @Sendable (String?) -> Void
+        from path: String, settingKinds kinds: [String], whileLocked: @escaping @Sendable ([String: String]) -> Void
     ) async throws -> (old: Set<String>, new: Set<String>) {
         defer { invalidateCaches() }
         // A snapshot saved by an older version is brought to the current schema first. Its
@@ -59,8 +60,12 @@ extension MetadataStore {
             defer { try? db.execute(sql: "PRAGMA wal_autocheckpoint = 1000") }
             try source.read { src in try src.backup(to: db) }
             let new = Set(try String.fetchAll(db, sql: Self.allBlobsSQL))
-            whileLocked(try String.fetchOne(
-                db, sql: "SELECT value FROM account_settings WHERE account_id = '' AND region = '' AND kind = ?", arguments: [kind]))
+            var settings: [String: String] = [:]
+            for kind in kinds {
+                settings[kind] = try String.fetchOne(
+                    db, sql: "SELECT value FROM account_settings WHERE account_id = '' AND region = '' AND kind = ?", arguments: [kind])
+            }
+            whileLocked(settings)
             return (old: old, new: new)
         }
         try source.close()
@@ -220,12 +225,7 @@ extension MetadataStore {
     public func exportRows() async throws -> ExportRows {
         try await database.read { db in
             var out = ExportRows()
-            out.vaults = try Row.fetchAll(db, sql: "SELECT * FROM vaults ORDER BY account_id, region, name").map {
-                VaultRow(
-                    key: VaultKey(accountID: $0["account_id"], region: $0["region"], name: $0["name"]),
-                    creationDate: $0["creation_date"], lastInventoryDate: $0["last_inventory_date"],
-                    numberOfArchives: $0["number_of_archives"], sizeInBytes: $0["size_in_bytes"])
-            }
+            out.vaults = try Row.fetchAll(db, sql: "SELECT * FROM vaults ORDER BY account_id, region, name").map(Self.vaultRow)
             out.vaultSettings = try Row.fetchAll(db, sql: "SELECT * FROM vault_settings ORDER BY account_id, region, vault_name, kind").map {
                 (VaultKey(accountID: $0["account_id"], region: $0["region"], name: $0["vault_name"]), $0["kind"], $0["value"])
             }
