@@ -685,8 +685,8 @@ SEED_START_ARCHIVES = 1_000
 def write_seed(path: str, archives: int, size: int, vault: str = "bench") -> str:
     """A seed document with `archives` generated archives of `size` bytes in one vault."""
     doc = {"Accounts": [{"AccountId": "123456789012", "Regions": [{"Region": "us-east-1", "Vaults": [
-        {"VaultName": vault, "Archives": [{"Generated": {"Size": size, "Seed": i}, "Description": f"a{i}"}
-                                          for i in range(archives)]}]}]}]}
+        {"VaultName": vault, "InventoryTaken": True,  # DescribeVault counts as of the last inventory
+         "Archives": [{"Generated": {"Size": size, "Seed": i}, "Description": f"a{i}"} for i in range(archives)]}]}]}]}
     with open(path, "w") as f:
         json.dump(doc, f)
     return path
@@ -1126,7 +1126,7 @@ def main():
         with open(os.path.join(OUT, "results.json"), "w") as f:
             json.dump({"meta": meta, "runs": runs}, f, indent=1)
     meta["loadavg_end"] = " ".join(open("/proc/loadavg").read().split()[:3])
-    if ONLY == {"snapshots"}:
+    if ONLY == {"snapshots"} and any("snapshots" in r for r in runs):
         update_snapshot_section(args.out, runs, meta)  # the other figures stay as last measured
         log(f"updated the Seeds and snapshots section of {os.path.relpath(args.out, os.getcwd())}")
         return
