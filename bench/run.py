@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
 import json
 import os
 import platform
@@ -865,8 +866,151 @@ def drv_inventory(run: Run) -> dict:
         shutil.rmtree(data, ignore_errors=True)
 
 
+# ---------------------------------------------------------------------------------------
+# Seeds and snapshots (docs/seeds-and-snapshots.md)
+
+SNAP_ARCHIVES = 10_000
+SNAP_BYTES = GiB
+SEED_START_ARCHIVES = 1_000
+
+
+def write_seed(path: str, archives: int, size: int, vault: str = "bench") -> str:
+    """A seed document with `archives` generated archives of `size` bytes in one vault."""
+    doc = {"Accounts": [{"AccountId": "123456789012", "Regions": [{"Region": "us-east-1", "Vaults": [
+        {"VaultName": vault, "InventoryTaken": True,  # DescribeVault counts as of the last inventory
+         "Archives": [{"Generated": {"Size": size, "Seed": i}, "Description": f"a{i}"} for i in range(archives)]}]}]}]}
+    with open(path, "w") as f:
+        json.dump(doc, f)
+    return path
+
+
+def du_bytes(path: str) -> int:
+    """Bytes of disk blocks used by the files under `path` (hard links counted once)."""
+    seen, total = set(), 0
+    for root, _, files in os.walk(path):
+        for name in files:
+            st = os.lstat(os.path.join(root, name))
+            if (st.st_dev, st.st_ino) not in seen:
+                seen.add((st.st_dev, st.st_ino))
+                total += st.st_blocks * 512
+    return total
+
+
+def drv_snapshots(run: Run) -> dict:
+    """Save and restore of a state holding 10,000 archives and 1 GiB (and, to show that the
+    bytes do not matter, of 10,000 one-byte archives), the disk a snapshot adds beyond its
+    metadata, and start-up with a seed of 1,000 generated archives."""
+    out: dict = {}
+    reps = 5 if QUICK else 15
+
+    def post(srv, path, body=None):
+        t0 = time.perf_counter()
+        r = Conn("127.0.0.1", srv.port).check(200, "POST", path, body=json.dumps(body).encode() if body else b"")
+        return time.perf_counter() - t0, r
+
+    for label, size in (("1g", SNAP_BYTES // SNAP_ARCHIVES), ("tiny", 1)):
+        d = os.path.join(run.dir, f"snap-{label}")
+        seed = write_seed(os.path.join(run.dir, f"snap-{label}.json"), SNAP_ARCHIVES, size)
+        srv = start_gm(run.binary, d, f"snapshots-{label}", args=("--seed", seed))
+        r = Conn("127.0.0.1", srv.port).check(200, "GET", "/-/vaults/bench")
+        assert json.loads(r.body)["NumberOfArchives"] == SNAP_ARCHIVES
+        blobs_before = du_bytes(os.path.join(d, "blobs"))
+        saves = [post(srv, "/_mock/snapshots", {"Name": "s"})[0] for _ in range(reps)]
+        blobs_after = du_bytes(os.path.join(d, "blobs"))
+        listed = json.loads(Conn("127.0.0.1", srv.port).check(200, "GET", "/_mock/snapshots").body)["Snapshots"][0]
+        restores = []
+        for i in range(reps):
+            # A change to undo each time: one archive more, so the restore has work to do.
+            Conn("127.0.0.1", srv.port).check(
+                201, "POST", "/-/vaults/bench/archives", body=b"x",
+                headers={"x-amz-sha256-tree-hash": hashlib.sha256(b"x").hexdigest(),
+                         "x-amz-content-sha256": hashlib.sha256(b"x").hexdigest()})
+            restores.append(post(srv, "/_mock/snapshots/s/restore")[0])
+        r = Conn("127.0.0.1", srv.port).check(200, "GET", "/-/vaults/bench")
+        assert json.loads(r.body)["NumberOfArchives"] == SNAP_ARCHIVES
+        srv.stop()
+        out[f"{label}_save_ms"] = statistics.median(saves) * 1e3
+        out[f"{label}_restore_ms"] = statistics.median(restores) * 1e3
+        out[f"{label}_metadata_bytes"] = listed["MetadataBytes"]
+        out[f"{label}_shared_bytes"] = listed["SharedBlobBytes"]
+        out[f"{label}_blob_bytes_added"] = blobs_after - blobs_before
+        shutil.rmtree(d, ignore_errors=True)
+
+    seed = write_seed(os.path.join(run.dir, "start.json"), SEED_START_ARCHIVES, 4096)
+    starts = []
+    for i in range(STARTS):
+        d = os.path.join(run.dir, f"seed-start-{i}")
+        srv = Server.glacier_mock(run.binary, d, os.path.join(OUT, "seed-start.log"), args=("--seed", seed))
+        os.makedirs(d)
+        srv.start(watch_line=True)
+        if i == 0:
+            r = Conn("127.0.0.1", srv.port).check(200, "GET", "/-/vaults/bench")
+            assert json.loads(r.body)["NumberOfArchives"] == SEED_START_ARCHIVES
+        srv.stop()
+        starts.append(srv.startup_connect)
+        shutil.rmtree(d, ignore_errors=True)
+    out["seed_start_ms"] = statistics.median(starts) * 1e3
+    log(f"  snapshots: 1 GiB save {out['1g_save_ms']:.1f} ms, restore {out['1g_restore_ms']:.1f} ms; "
+        f"1-byte archives save {out['tiny_save_ms']:.1f} ms, restore {out['tiny_restore_ms']:.1f} ms; "
+        f"seed start-up {out['seed_start_ms']:.0f} ms")
+    return out
+
+
+def snapshot_section(runs: list[dict], meta: dict) -> list[str]:
+    """The "Seeds and snapshots" section of RESULTS.md."""
+    L = ["## Seeds and snapshots", ""]
+    if not any("snapshots" in r for r in runs):
+        return L + ["Not measured in this run (BENCH_ONLY=snapshots measures it).", ""]
+    busy = meta.get("busy") or [0]
+    L.append(f"Measured {meta['date']}, {len(runs)} run(s){' in QUICK mode' if QUICK else ''}, on {meta['cores']} "
+             f"cores shared with other work ({fmt(min(busy) * 100)}–{fmt(max(busy) * 100)} % of the CPU time was used by "
+             f"other processes in the second before each run, so these figures are high and noisy) (median, min–max). A state of {SNAP_ARCHIVES:,} archives holding 1 GiB "
+             f"(generated by a seed, {SNAP_BYTES // SNAP_ARCHIVES:,} bytes each), and the same {SNAP_ARCHIVES:,} archives "
+             f"of 1 byte each; save = `POST /_mock/snapshots` and restore = `POST /_mock/snapshots/s/restore`, timed by "
+             f"the client (HTTP included), each restore undoing one UploadArchive.")
+    L.append("")
+    L.append("| measurement | figure | goal |")
+    L.append("|---|---|---|")
+    L.append(f"| restore, 10,000 archives, 1 GiB | {figure(runs, ('snapshots', '1g_restore_ms'), 1, ' ms')} | ≤ 50 ms |")
+    L.append(f"| restore, 10,000 archives of 1 byte | {figure(runs, ('snapshots', 'tiny_restore_ms'), 1, ' ms')} | the same: independent of the bytes |")
+    L.append(f"| save, 10,000 archives, 1 GiB | {figure(runs, ('snapshots', '1g_save_ms'), 1, ' ms')} | ≤ 100 ms |")
+    L.append(f"| save, 10,000 archives of 1 byte | {figure(runs, ('snapshots', 'tiny_save_ms'), 1, ' ms')} | |")
+    L.append(f"| blob bytes a snapshot adds on disk (1 GiB state) | {figure(runs, ('snapshots', '1g_blob_bytes_added'), 0, ' B')} | ≈ 0 |")
+    L.append(f"| its metadata file | {figure(runs, ('snapshots', '1g_metadata_bytes'), 0, ' B')} | |")
+    L.append(f"| bytes it shares with the live state | {figure(runs, ('snapshots', '1g_shared_bytes'), 0, ' B')} | |")
+    L.append(f"| start-up with a seed of {SEED_START_ARCHIVES:,} generated archives (4 KiB each) | "
+             f"{figure(runs, ('snapshots', 'seed_start_ms'), 0, ' ms')} | ≤ 1,000 ms |")
+    L.append("")
+    L.append("Start-up is exec to the first accepted TCP connection, the seed checked, built in a staging directory and "
+             "adopted in one transaction before the server listens.")
+    L.append("")
+    L.append("Save and restore copy the whole metadata file page by page with SQLite's backup API (about 1 KB per "
+             "archive: its 138-character ID is stored in the archive row, its index, its segment row and the segment "
+             "index), so their time grows with the number of archives, uploads and jobs and not with the bytes: the "
+             "1 GiB and 1-byte rows copy the same metadata. A restore writes the pages to the WAL and leaves the "
+             "checkpoint to a background connection; the old and new sets of blob IDs are read in the same transaction.")
+    L.append("")
+    return L
+
+
+def update_snapshot_section(path: str, runs: list[dict], meta: dict):
+    """BENCH_ONLY=snapshots: replaces only the Seeds and snapshots section of an existing report."""
+    text = open(path).read() if os.path.exists(path) else ""
+    section = "\n".join(snapshot_section(runs, meta))
+    start = text.find("## Seeds and snapshots")
+    if start < 0:
+        anchor = text.find("## How each figure is taken")
+        text = (text[:anchor] + section + "\n" + text[anchor:]) if anchor >= 0 else (text + "\n" + section)
+    else:
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + section + ("\n" + text[end + 1:] if end >= 0 else "")
+    with open(path, "w") as f:
+        f.write(text)
+
+
 DRIVERS = [("sha256", drv_sha256), ("ceiling", drv_ceiling), ("gm", drv_gm), ("nospare", drv_nospare), ("moto", drv_moto),
-           ("floor", drv_floor), ("memory", drv_memory), ("startup", drv_startup), ("inventory", drv_inventory)]
+           ("floor", drv_floor), ("memory", drv_memory), ("startup", drv_startup), ("inventory", drv_inventory),
+           ("snapshots", drv_snapshots)]
 
 
 # ---------------------------------------------------------------------------------------
@@ -1090,6 +1234,7 @@ def write_report(path: str, runs: list[dict], meta: dict):
         for i, k, e in errs:
             add(f"- run {i + 1}, {k}: `{e}`")
         add("")
+    L.extend(snapshot_section(runs, meta))
     add("## How each figure is taken")
     add("")
     add(f"- **1.** One keep-alive connection re-sends one precomputed part (body, linear SHA-256 and tree hash computed "
@@ -1211,6 +1356,10 @@ def main():
         with open(os.path.join(OUT, "results.json"), "w") as f:
             json.dump({"meta": meta, "runs": runs}, f, indent=1)
     meta["loadavg_end"] = " ".join(open("/proc/loadavg").read().split()[:3])
+    if ONLY == {"snapshots"} and any("snapshots" in r for r in runs):
+        update_snapshot_section(args.out, runs, meta)  # the other figures stay as last measured
+        log(f"updated the Seeds and snapshots section of {os.path.relpath(args.out, os.getcwd())}")
+        return
     write_report(args.out, runs, meta)
     # The container figures (image size, entrypoint start to healthy, tarball): their own
     # section, measured on the image `make image-test` built (bench/container.py).

@@ -190,6 +190,11 @@ extension GlacierService {
         return rows.count
     }
 
+    /// Completes one pending job now (a seed's job marked Succeeded).
+    func completeSeededJob(id: String) async throws {
+        for row in try await store.pendingJobs(dueBy: nil) where row.id == id { try await complete(row) }
+    }
+
     private func complete(_ row: JobRow) async throws {
         var doc = try JobDocument.decode(row.document)
         let now = self.now()

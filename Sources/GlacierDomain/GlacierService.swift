@@ -18,7 +18,11 @@ public final class GlacierService: Sendable {
     let logger: Logger
     let options: ServiceOptions
     /// How far this server's clock is ahead of the wall clock (`advanceClock`), in ms.
-    private let clockOffset = Atomic<Int64>(0)
+    let clockOffset = Atomic<Int64>(0)
+    /// Saved snapshots by name, with the blob IDs each names (`GlacierService+Snapshots`).
+    let snapshotRegistry = Mutex<[String: Set<String>]>([:])
+    /// Blob files a restore left unnamed, waiting for older requests to end.
+    let removalGrace = RemovalGrace()
     /// The last day (days since the epoch, UTC, on this server's clock) whose scheduled
     /// inventories were taken (`takeScheduledInventories`).
     let inventoryDay = Atomic<Int64>(0)
@@ -37,6 +41,7 @@ public final class GlacierService: Sendable {
             path: dataDirectory + "/glacier.sqlite", durable: options.fsync,
             reclaimSpace: { [blobs] in blobs.dropSpares() }, releaseReserve: { [blobs] in blobs.releaseReserve() })
         blobs.removeTemporaries()
+        Seed.removeLeftovers(in: dataDirectory)
         if let offset = try await store.accountSetting(accountID: "", region: "", kind: Self.clockOffsetSetting).flatMap({ Int64($0) }) {
             clockOffset.store(offset, ordering: .relaxed)
         }
@@ -44,6 +49,8 @@ public final class GlacierService: Sendable {
         // first tick; a new data directory starts its schedule today.
         let storedDay = try await store.accountSetting(accountID: "", region: "", kind: Self.inventoryDaySetting).flatMap { Int64($0) }
         inventoryDay.store(storedDay ?? Self.day(of: now()), ordering: .relaxed)
+        // Before the orphan scan: a blob only a snapshot names is no orphan.
+        try loadSnapshots()
         if !blobs.consumeCleanShutdownMarker() {
             let referenced = try await store.referencedBlobIDs()
             for id in blobs.listBlobIDs() where !referenced.contains(id) {
@@ -98,6 +105,7 @@ public final class GlacierService: Sendable {
     /// Records that this run ended cleanly (no request in flight), so the next start can
     /// skip the orphan scan. Call after the server has stopped.
     public func markCleanShutdown() {
+        drainRetiredBlobs()
         blobs.dropSpares()
         blobs.writeCleanShutdownMarker()
     }
@@ -434,11 +442,13 @@ public final class GlacierService: Sendable {
     // MARK: Admin
 
     /// Drops every vault, upload, part and archive (POST /_mock/reset), inventories included.
-    public func reset() async throws {
+    /// Saved snapshots stay (their blob files with them) unless `snapshots` is true.
+    public func reset(snapshots: Bool = false) async throws {
         let blobIDs = try await store.reset()  // the clock's setting included
         clockOffset.store(0, ordering: .relaxed)
         inventoryDay.store(Self.day(of: now()), ordering: .relaxed)
-        blobIDs.forEach(blobs.remove)
+        blobIDs.forEach(blobs.remove)  // those a snapshot names stay (`BlobStore.pins`)
+        if snapshots { try await deleteAllSnapshots() }
     }
 
     // MARK: Helpers

@@ -22,9 +22,10 @@ struct AdminRoutes: Sendable {
         case (.get, "/_mock/health"):
             return Self.ok()
         case (.post, "/_mock/reset"), (.post, "/moto-api/reset"):
+            let dropSnapshots = try await Self.resetDropsSnapshots(request)
             faults.clear()
             journal.clear()
-            try await service.reset()
+            try await service.reset(snapshots: dropSnapshots)
             return Self.ok()
         case (.post, "/_mock/jobs/complete"):
             // Completes every pending retrieval or inventory job now, whatever --job-delay says.
@@ -85,9 +86,10 @@ struct AdminRoutes: Sendable {
             let n = journal.clear()
             return Self.json(.object([("status", .string("ok")), ("cleared", .int(Int64(n)))]))
         default:
+            if let answer = try await snapshotResponse(to: request) { return answer }
             throw GlacierError(
                 .unknownOperation,
-                "No glacier-mock endpoint matches \(request.method.rawValue) \(request.uri.path.prefix(300)); the admin endpoints are GET /_mock/health, POST /_mock/reset (or /moto-api/reset), POST /_mock/jobs/complete, GET /_mock/notifications, POST, GET or DELETE /_mock/faults, GET or DELETE /_mock/requests, POST or GET /_mock/clock, and POST or GET /_mock/inventory")
+                "No glacier-mock endpoint matches \(request.method.rawValue) \(request.uri.path.prefix(300)); the admin endpoints are GET /_mock/health, POST /_mock/reset (or /moto-api/reset), POST /_mock/jobs/complete, GET /_mock/notifications, POST, GET or DELETE /_mock/faults, GET or DELETE /_mock/requests, POST or GET /_mock/clock, POST or GET /_mock/inventory, and \(Self.snapshotEndpoints)")
         }
     }
 

@@ -1,3 +1,4 @@
+import GlacierDomain
 import Hummingbird
 
 /// One stage of the request pipeline: it may change the request or the context, answer by
@@ -26,7 +27,19 @@ public struct GlacierResponder: HTTPResponder {
     let dispatch: OperationDispatchMiddleware
     let admin: AdminRoutes
 
+    /// Marks every Glacier request's lifetime for `GlacierService.enterRequest` (blob files a
+    /// snapshot restore leaves unnamed wait for older requests); nil in tests without a service.
+    var requests: RequestGate?
+
     @concurrent public func respond(to request: Request, context: Context) async throws -> Response {
+        // The admin endpoints read no blob file; a restore must not wait for itself.
+        guard let requests, !AdminRoutes.owns(request.uri.path) else { return try await pipeline(request, context: context) }
+        let epoch = requests.enter()
+        defer { requests.leave(epoch) }
+        return try await pipeline(request, context: context)
+    }
+
+    private func pipeline(_ request: Request, context: Context) async throws -> Response {
         try await requestID.handle(request, context: context) { request, context in
             try await errors.handle(request, context: context) { request, context in
                 try await authentication.handle(request, context: context) { request, context in
@@ -37,4 +50,10 @@ public struct GlacierResponder: HTTPResponder {
             }
         }
     }
+}
+
+/// Where the responder reports each request's start and end (`GlacierService.enterRequest`).
+struct RequestGate: Sendable {
+    let enter: @Sendable () -> UInt64
+    let leave: @Sendable (UInt64) -> Void
 }

@@ -39,7 +39,8 @@ public enum GlacierServer {
         }
         return GlacierResponder(
             errors: ErrorMiddleware(journal: journal, now: { service.now() }), authentication: authentication, dispatch: dispatch,
-            admin: AdminRoutes(service: service, faults: faults, journal: journal))
+            admin: AdminRoutes(service: service, faults: faults, journal: journal),
+            requests: RequestGate(enter: { service.enterRequestEpoch() }, leave: { service.leaveRequest($0) }))
     }
 
     /// The application, ready for `runService()`. `onListening` receives the bound address.

@@ -39,6 +39,8 @@ public struct BlobStore: Sendable {
     let cleanShutdownMarker: String
     let spares: SpareFiles
     let reserve: SpaceReserve
+    /// Blob files that saved snapshots refer to (`BlobPins`): never removed nor reused.
+    public let pins = BlobPins()
 
     /// `spareFiles`: how many removed blobs' files to keep for reuse (0: unlink at once).
     /// `spareMinFreeBytes`: spares are kept only while the file system has this much free.
@@ -108,6 +110,8 @@ public struct BlobStore: Sendable {
     /// when the pool has room, else it is unlinked. Either way no new reader can open it;
     /// one that opened it before keeps the old bytes (a spare it holds open is not reused).
     public func remove(_ blobID: String) {
+        // A snapshot still refers to it: its bytes stay, under the same name.
+        if pins.isPinned(blobID) { return }
         let file = path(of: blobID)
         if !spares.keep(file, as: temporaryDirectory + "/" + blobID + ".spare") {
             unlink(file)
@@ -118,6 +122,7 @@ public struct BlobStore: Sendable {
     /// Unlinks a blob file nothing refers to, found at start-up (never kept as a spare: the
     /// start-up clean-up leaves `tmp/` empty).
     public func removeOrphan(_ blobID: String) {
+        if pins.isPinned(blobID) { return }
         unlink(path(of: blobID))
     }
 
@@ -384,4 +389,47 @@ final class SpaceReserve: Sendable {
         guard present.exchange(false, ordering: .relaxed) else { return false }
         return unlink(path) == 0
     }
+}
+
+/// Reference counts of blob files held by saved snapshots (`DATA/snapshots/*.sqlite`).
+///
+/// Blob files are immutable once published and named by a random ID, so a snapshot shares
+/// them with the live state instead of copying their bytes: while any snapshot counts a
+/// blob, `BlobStore.remove` leaves its file in `blobs/` (and never makes it a spare, which a
+/// later upload would overwrite). The counts live in memory; start-up rebuilds them from the
+/// snapshot files, before the scan for orphaned blobs.
+public final class BlobPins: Sendable {
+    private let counts = Mutex<[String: Int]>([:])
+
+    public init() {}
+
+    public func isPinned(_ blobID: String) -> Bool {
+        counts.withLock { $0[blobID] != nil }
+    }
+
+    /// Counts one more snapshot holding each of `blobIDs` (a set: one count per snapshot).
+    public func pin(_ blobIDs: Set<String>) {
+        counts.withLock { c in for id in blobIDs { c[id, default: 0] += 1 } }
+    }
+
+    /// One snapshot less for each; returns the blobs no snapshot holds any more.
+    @discardableResult
+    public func unpin(_ blobIDs: Set<String>) -> [String] {
+        counts.withLock { c in
+            var released: [String] = []
+            for id in blobIDs {
+                guard let n = c[id] else { continue }
+                if n <= 1 {
+                    c[id] = nil
+                    released.append(id)
+                } else {
+                    c[id] = n - 1
+                }
+            }
+            return released
+        }
+    }
+
+    /// Every pinned blob ID.
+    public var all: Set<String> { counts.withLock { Set($0.keys) } }
 }

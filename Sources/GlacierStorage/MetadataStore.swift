@@ -9,6 +9,8 @@ import GRDB
 /// completion the first one recorded instead, and answers with the same archive.
 public final class MetadataStore: Sendable {
     public let path: String
+    /// `--fsync`: commits (and snapshot copies) reach the disk before they count.
+    let durable: Bool
     private let pool: DatabasePool
     /// The connection of `readNow`: read-only, never lent to an asynchronous read.
     private let syncReader: DatabaseQueue
@@ -27,6 +29,7 @@ public final class MetadataStore: Sendable {
         releaseReserve: (@Sendable () -> Bool)? = nil
     ) throws {
         self.path = path
+        self.durable = durable
         self.reclaimSpace = reclaimSpace
         self.releaseReserve = releaseReserve
         var config = Configuration()
@@ -95,7 +98,7 @@ public final class MetadataStore: Sendable {
         return spares || reserve
     }
 
-    private func invalidateCaches() {
+    func invalidateCaches() {
         cache.invalidate()
         derived.invalidate()
     }

@@ -11,7 +11,7 @@ struct GlacierMock: AsyncParsableCommand {
         commandName: "glacier-mock",
         abstract: "A local server that speaks the Amazon Glacier REST API (2012-06-01).",
         version: glacierMockVersion,
-        subcommands: [Serve.self, HealthCommand.self, TreeHashCommand.self, VerifyCommand.self],
+        subcommands: [Serve.self, HealthCommand.self, TreeHashCommand.self, VerifyCommand.self, ExportCommand.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -77,6 +77,14 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "For --auth sigv4: ACCESS_KEY:SECRET:ACCOUNT_ID[,...], or @FILE with one triple per line (GLACIER_MOCK_CREDENTIALS).")
     var credentials: String?
+
+    @Option(name: .customLong("seed"), help: ArgumentHelp(
+        "Start from the state this seed document describes; repeatable, applied in order in one transaction (GLACIER_MOCK_SEED: FILE[:FILE...]). See docs/seeds-and-snapshots.md.",
+        valueName: "file"))
+    var seeds: [String] = []
+
+    @Option(help: "With --seed on a --data-dir that already holds state: refuse (stop, the default), replace (the seed's state replaces it; snapshots stay) or if-empty (keep it, skip the seed) (GLACIER_MOCK_SEED_MODE).")
+    var seedMode: String?
 
     func run() async throws {
         let levelName = logLevel ?? environment("LOG_LEVEL") ?? "info"
@@ -159,7 +167,28 @@ struct Serve: AsyncParsableCommand {
             serviceOptions.publish = { topic, message in await publisher.publish(topic: topic, message: message) }
         }
 
+        let seedFiles = seeds.isEmpty ? (environment("SEED")?.split(separator: ":").map(String.init) ?? []) : seeds
+        let modeName = seedMode ?? environment("SEED_MODE") ?? Seed.Mode.refuse.rawValue
+        guard let mode = Seed.Mode(rawValue: modeName) else {
+            throw ValidationError("--seed-mode must be one of \(Seed.Mode.allCases.map(\.rawValue).joined(separator: ", ")); got \(modeName)")
+        }
+
         let service = try await GlacierService(dataDirectory: directory, logger: logger, options: serviceOptions)
+        if !seedFiles.isEmpty {
+            do {
+                switch try await Seed.apply(files: seedFiles, mode: mode, to: service) {
+                case .applied(let vaults, let archives):
+                    logger.info("seeded \(vaults) vault(s) and \(archives) archive(s) from \(seedFiles.joined(separator: ", "))")
+                case .skipped:
+                    logger.notice("--seed-mode if-empty: the data directory already holds state; the seed was not applied")
+                }
+            } catch let problem as Seed.Problem {
+                // One line naming the file, the JSON path and the rule; nothing was applied.
+                FileHandle.standardError.write(Data("glacier-mock: bad seed: \(problem)\n".utf8))
+                service.markCleanShutdown()
+                throw ExitCode(2)
+            }
+        }
         // Jobs with a delay complete on their own: every read completes due jobs, and this
         // ticker does it even when nobody asks, so notifications go out on time. It sleeps on
         // an event loop's timer rather than `Task.sleep`, whose wake-up comes from another
@@ -332,7 +361,7 @@ struct TreeHashCommand: ParsableCommand {
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Re-hash every stored part and archive and compare with its recorded tree hash, and check every vault's counters and last inventory against its archives. Exit 1 on any difference.")
+        abstract: "Re-hash every stored part and archive, of the live state and of every snapshot, and compare with its recorded tree hash, and check every vault's counters and last inventory against its archives. Exit 1 on any difference.")
 
     @Option(help: "The data directory to check (GLACIER_MOCK_DATA_DIR).")
     var dataDir: String?
@@ -344,8 +373,31 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         let report = try await Verifier.verify(dataDirectory: dir)
         for problem in report.problems { print("MISMATCH \(problem)") }
-        print("checked \(report.checked) parts and archives, and the counters and inventories of \(report.vaults) vaults: \(report.problems.isEmpty ? "all match" : "\(report.problems.count) differ")")
+        let scope = report.snapshots > 0 ? " (live state and \(report.snapshots) snapshot(s))" : ""
+        print("checked \(report.checked) parts and archives, and the counters and inventories of \(report.vaults) vaults\(scope): \(report.problems.isEmpty ? "all match" : "\(report.problems.count) differ")")
         if !report.problems.isEmpty { throw ExitCode(1) }
+    }
+}
+
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write a data directory's state as a seed document (SEED_DIR/seed.json) with its archive and part files, for --seed.")
+
+    @Option(help: "The data directory to export (GLACIER_MOCK_DATA_DIR); best with no server writing to it.")
+    var dataDir: String?
+
+    @Option(name: .customLong("to"), help: ArgumentHelp("The directory to write (created if missing).", valueName: "seed-dir"))
+    var target: String
+
+    func run() async throws {
+        guard let dir = dataDir ?? environment("DATA_DIR") else { throw ValidationError("--data-dir is required") }
+        guard FileManager.default.fileExists(atPath: dir + "/glacier.sqlite") else {
+            throw ValidationError("\(dir) holds no glacier-mock data (no glacier.sqlite)")
+        }
+        let result = try await SeedExport.export(dataDirectory: dir, to: target)
+        for note in result.skipped { print("skipped \(note)") }
+        print("exported \(result.vaults) vaults, \(result.archives) archives, \(result.uploads) multipart uploads, \(result.jobs) jobs to \(target)/seed.json")
     }
 }
 

@@ -168,7 +168,8 @@ def test_hostile_path_segments_get_4xx_json_and_touch_nothing_outside(setup):
         assert not [n for n in dirnames + filenames if token in n], dirpath
     # The data dir holds glacier-mock's files only.
     names = {p.name for p in srv.data_dir.iterdir()}
-    assert names <= {"glacier.sqlite", "glacier.sqlite-wal", "glacier.sqlite-shm", "blobs", "tmp", "space-reserve"}, names
+    assert names <= {"glacier.sqlite", "glacier.sqlite-wal", "glacier.sqlite-shm", "blobs", "tmp", "space-reserve",
+                     "snapshots"}, names  # snapshots/: docs/seeds-and-snapshots.md
     assert temporaries(srv.data_dir) == []
     assert_blobs_match_metadata(srv.data_dir)
 

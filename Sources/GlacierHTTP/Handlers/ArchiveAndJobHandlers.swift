@@ -39,6 +39,8 @@ enum ArchiveAndJobHandlers {
             ]))
         }
         table[.getJobOutput] = { input, context in
+            // Held until the body is sent: a snapshot restore meanwhile leaves these files be.
+            let reading = service.enterRequest()
             let output = try await service.jobOutput(
                 context.caller, vaultName: input.path("vaultName"), jobID: input.path("jobId"), range: input.value("range"))
             var headers = ["acceptRanges": "bytes", "contentType": output.contentType]
@@ -46,7 +48,7 @@ enum ArchiveAndJobHandlers {
             headers["contentRange"] = output.contentRange
             headers["archiveDescription"] = output.archiveDescription
             return OperationOutput(
-                headers: headers, body: FileStreaming.body(output.pieces, length: output.length),
+                headers: headers, body: FileStreaming.body(output.pieces, length: output.length, holding: reading),
                 status: output.contentRange == nil ? 200 : 206)
         }
     }
@@ -56,8 +58,9 @@ enum ArchiveAndJobHandlers {
 /// the output is never copied through user space nor held in memory, and NIO's backpressure
 /// (the writer's `write` suspends while the socket is full) paces the pieces.
 enum FileStreaming {
-    static func body(_ pieces: [JobOutput.Piece], length: Int64) -> ResponseBody {
+    static func body(_ pieces: [JobOutput.Piece], length: Int64, holding ticket: BlobReadTicket? = nil) -> ResponseBody {
         ResponseBody(contentLength: Int(length)) { writer in
+            defer { ticket?.end() }
             for piece in pieces {
                 let fd = open(piece.path, O_RDONLY | O_CLOEXEC)
                 guard fd >= 0 else { throw GlacierError(.serviceUnavailable, "job output file is missing: \(piece.path)") }
