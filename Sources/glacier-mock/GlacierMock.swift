@@ -10,6 +10,7 @@ struct GlacierMock: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "glacier-mock",
         abstract: "A local server that speaks the Amazon Glacier REST API (2012-06-01).",
+        version: GlacierServer.version,
         subcommands: [Serve.self, TreeHashCommand.self, VerifyCommand.self],
         defaultSubcommand: Serve.self)
 }
@@ -123,6 +124,7 @@ struct Serve: AsyncParsableCommand {
             if requestedDataDir == nil { try? FileManager.default.removeItem(atPath: directory) }
         }
         logger.info("data directory: \(directory)\(requestedDataDir == nil ? " (temporary, removed on exit)" : "")")
+        options.temporaryDataDirectory = requestedDataDir == nil
 
         var serviceOptions = ServiceOptions()
         serviceOptions.fsync = fsync || ["1", "true", "yes"].contains(environment("FSYNC")?.lowercased() ?? "")
