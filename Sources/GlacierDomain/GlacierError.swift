@@ -13,6 +13,11 @@ public struct GlacierError: Error, Sendable, Equatable, CustomStringConvertible 
         case limitExceeded = "LimitExceededException"
         case missingAuthenticationToken = "MissingAuthenticationTokenException"
         case missingParameterValue = "MissingParameterValueException"
+        /// botocore's model lists it for every operation (400): "Returned if the request was made
+        /// by a customer with no Amazon Glacier storage. The request is denied as the API is no
+        /// longer supported for new customers." glacier-mock returns it only when a fault
+        /// injected with POST /_mock/faults says so.
+        case noLongerSupported = "NoLongerSupportedException"
         case policyEnforced = "PolicyEnforcedException"
         case requestTimeout = "RequestTimeoutException"
         case resourceNotFound = "ResourceNotFoundException"
@@ -36,7 +41,7 @@ public struct GlacierError: Error, Sendable, Equatable, CustomStringConvertible 
             // UnrecognizedClientException: 400 in Glacier's error table (and in AWS's other
             // JSON services' answers), not 403.
             case .badRequest, .insufficientCapacity, .invalidParameterValue, .limitExceeded,
-                .missingAuthenticationToken, .missingParameterValue, .policyEnforced,
+                .missingAuthenticationToken, .missingParameterValue, .noLongerSupported, .policyEnforced,
                 .serialization, .throttling, .unrecognizedClient:
                 return 400
             }

@@ -5,15 +5,46 @@ import GlacierStorage
 /// every account and region, and none of them writes: they do not complete due jobs (the
 /// server's ticker does that within 200 ms), so a page never changes the state it shows.
 extension GlacierService {
+    /// A vault as the dashboard shows it: what it holds now, and what its last inventory
+    /// counted (what DescribeVault and ListVaults answer under `--inventory daily`).
+    public struct DashboardVault: Sendable {
+        public let vault: VaultRef
+        public let creationDate: Milliseconds
+        /// Live: the archives the vault holds now.
+        public let numberOfArchives: Int64
+        public let sizeInBytes: Int64
+        /// When its last inventory was taken; nil: none yet.
+        public let lastInventoryDate: Milliseconds?
+        /// What the last inventory counted.
+        public let inventoryArchives: Int64
+        public let inventorySize: Int64
+        /// Archives added or deleted since the last inventory.
+        public let writesSinceInventory: Int64
+
+        init(_ row: VaultRow) {
+            vault = VaultRef(caller: Caller(accountID: row.key.accountID, region: row.key.region), name: row.key.name)
+            creationDate = row.creationDate
+            numberOfArchives = row.numberOfArchives
+            sizeInBytes = row.sizeInBytes
+            lastInventoryDate = row.lastInventoryDate
+            inventoryArchives = row.inventoryArchives
+            inventorySize = row.inventorySize
+            writesSinceInventory = row.writesSinceInventory
+        }
+    }
+
     /// Every vault of every account and region, by account, region and name.
-    public func allVaults() async throws -> [VaultDescription] {
-        try await store.allVaults().map(Self.describe)
+    public func allVaults() async throws -> [DashboardVault] {
+        try await store.allVaults().map(DashboardVault.init)
     }
 
     /// One vault by its key, or nil.
-    public func vaultDescription(_ key: VaultKey) async throws -> VaultDescription? {
-        try await store.vault(key).map(Self.describe)
+    public func vaultDescription(_ key: VaultKey) async throws -> DashboardVault? {
+        try await store.vault(key).map(DashboardVault.init)
     }
+
+    /// `--inventory`: daily snapshots (Glacier's behaviour) or live counts.
+    public var inventoryMode: InventoryMode { options.inventory }
 
     /// A page of a vault's archives: `pageSize` of them from `page` × `pageSize` on, by date or
     /// size, newest or largest first when `descending`.

@@ -53,6 +53,17 @@ extension GlacierService {
             tier = .standard
             doc.Action = JobDocument.inventoryRetrieval
             doc.InventoryRetrievalParameters = try await inventoryParameters(params, vault: vault)
+            // "A vault inventory must exist for you to be able to download it" (Working with
+            // Vaults); Glacier creates the first one within about a day of the first archive
+            // upload. AWS documents no error for this case: glacier-mock answers InitiateJob's
+            // ResourceNotFoundException, "the specified resource ... doesn't exist"
+            // (docs/inventory.md).
+            if options.inventory == .daily, try await store.vault(vault.key)?.lastInventoryDate == nil {
+                throw GlacierError(
+                    .resourceNotFound,
+                    "Inventory not found for vault \(vault.arn): Glacier creates a vault's first inventory about a day after its first archive upload, "
+                        + "and this vault has none yet (POST /_mock/inventory takes it now, or move the clock past 00:00 UTC with POST /_mock/clock)")
+            }
         case "select":
             throw GlacierError.invalid("Select jobs (Type \"select\") are not supported by glacier-mock; use archive-retrieval or inventory-retrieval")
         default:
@@ -188,15 +199,27 @@ extension GlacierService {
         doc.CompletionDate = Timestamp.iso8601(now)
         var output: [OutputSegment]? = nil
         if doc.Action == JobDocument.inventoryRetrieval {
-            let inventory = try await makeInventory(&doc, vault: row.vault, now: now)
-            output = [inventory]
+            do {
+                output = [try await makeInventory(&doc, vault: row.vault, now: now)]
+            } catch let e as BlobStoreError {
+                // The output could not be written (a full disk): the job ends Failed, with no
+                // output, instead of staying InProgress for ever.
+                doc.StatusCode = "Failed"
+                doc.StatusMessage = "The inventory could not be written: \(e.description)"
+                doc.InventorySizeInBytes = nil
+                output = []
+                logger.error("inventory job \(row.id) failed: \(e)")
+            }
         }
-        guard try await store.completeJob(id: row.id, document: doc.encoded(), completedAt: now, output: output) else {
+        guard try await store.completeJob(
+            id: row.id, document: doc.encoded(), completedAt: now, output: output, failed: doc.StatusCode == "Failed")
+        else {
             // Someone else completed it first; drop what we generated.
             output?.forEach { blobs.remove($0.blobID) }
             return
         }
-        if doc.Action == JobDocument.inventoryRetrieval {
+        if doc.Action == JobDocument.inventoryRetrieval && options.inventory == .live && doc.StatusCode == "Succeeded" {
+            // Live mode only: the job's listing is the vault's newest inventory.
             try await store.setLastInventoryDate(row.vault, now)
         }
         await notify(doc, vault: row.vault)
@@ -204,44 +227,34 @@ extension GlacierService {
 
     /// Writes the inventory document (JSON or CSV) to a blob and fills in the job's
     /// InventorySizeInBytes and, when `Limit` cut the list short, the next `Marker`.
+    ///
+    /// "When you initiate a job for a vault inventory, Glacier returns the last inventory it
+    /// generated, which is a point-in-time snapshot and not real-time data" (Downloading a
+    /// Vault Inventory): under `--inventory daily` the vault's last inventory, and its date
+    /// is the document's InventoryDate; under `live` the archives now. The archives are
+    /// streamed from one read transaction into the file through a 1 MiB buffer, hashed on
+    /// the way, so memory does not grow with the vault.
     private func makeInventory(_ doc: inout JobDocument, vault: VaultKey, now: Milliseconds) async throws -> OutputSegment {
         var params = doc.InventoryRetrievalParameters ?? .init(Format: "JSON")
-        let limit = Int(min(params.Limit.flatMap(Rules.parseDecimal) ?? Int64.max, 10_000_000))
-        let archives = try await store.archives(
-            in: vault, createdFrom: params.StartDate.flatMap(Timestamp.parseISO8601),
-            createdBefore: params.EndDate.flatMap(Timestamp.parseISO8601), fromID: params.Marker, limit: limit + 1)
-        let listed = archives.prefix(limit)
-        let text: String
-        if params.Format == "CSV" {
-            var csv = "ArchiveId,ArchiveDescription,CreationDate,Size,SHA256TreeHash\n"
-            for a in listed {
-                let description = (a.description ?? "").replacingOccurrences(of: "\"", with: "\"\"")
-                csv += "\(a.id),\"\(description)\",\(Timestamp.iso8601(a.creationDate)),\(a.size),\(a.treeHash)\n"
-            }
-            text = csv
-        } else {
-            text = JSONWriter.object([
-                ("VaultARN", .string(doc.VaultARN)),
-                ("InventoryDate", .string(Timestamp.iso8601(now))),
-                ("ArchiveList", .array(listed.map { a in
-                    .object([
-                        ("ArchiveId", .string(a.id)), ("ArchiveDescription", .string(a.description ?? "")),
-                        ("CreationDate", .string(Timestamp.iso8601(a.creationDate))), ("Size", .int(a.size)),
-                        ("SHA256TreeHash", .string(a.treeHash)),
-                    ])
-                })),
-            ])
-        }
-        // The next page starts at the first archive not listed; no marker when all fit.
-        params.Marker = archives.count > limit ? archives[limit].id : nil
-        doc.InventoryRetrievalParameters = params
-        let bytes = Array(text.utf8)
+        let limit = Int(min(params.Limit.flatMap(Rules.parseDecimal) ?? Int64.max, Int64(Int.max)))
+        let csv = params.Format == "CSV"
         let writer = try blobs.makeTemporary()
         defer { writer.discard() }
-        try bytes.withUnsafeBytes { try writer.write($0) }
+        let sink = InventorySink(writer: writer)
+        let vaultARN = doc.VaultARN
+        let read = try await store.readInventory(
+            of: vault, live: options.inventory == .live, createdFrom: params.StartDate.flatMap(Timestamp.parseISO8601),
+            createdBefore: params.EndDate.flatMap(Timestamp.parseISO8601), fromID: params.Marker, limit: limit,
+            begin: { date in sink.begin(csv: csv, vaultARN: vaultARN, inventoryDate: date ?? now) },
+            { item in try sink.add(item, csv: csv) })
+        guard let read else { throw GlacierError(.resourceNotFound, "Vault not found for ARN: \(vaultARN)") }
+        try sink.finish(csv: csv)
+        // The next page starts at the first archive not listed; no marker when all fit.
+        params.Marker = read.next
+        doc.InventoryRetrievalParameters = params
         let blobID = try blobs.publish(writer)
-        doc.InventorySizeInBytes = Int64(bytes.count)
-        return OutputSegment(blobID: blobID, length: Int64(bytes.count), treeHash: TreeHash.of(bytes).hex)
+        doc.InventorySizeInBytes = sink.length
+        return OutputSegment(blobID: blobID, length: sink.length, treeHash: sink.treeHash)
     }
 
     // MARK: Reading jobs
@@ -306,6 +319,9 @@ extension GlacierService {
         let jobID = row.id
         guard doc.Completed else {
             throw GlacierError.invalid("The job \(jobID) is still InProgress; its output is available once DescribeJob reports Succeeded")
+        }
+        guard doc.StatusCode == "Succeeded" else {
+            throw GlacierError.invalid("The job \(jobID) Failed (\(doc.StatusMessage ?? "no output")); a failed job has no output")
         }
         let segments = try await store.jobSegments(id: row.id)
         let base: Int64

@@ -19,6 +19,9 @@ public final class GlacierService: Sendable {
     let options: ServiceOptions
     /// How far this server's clock is ahead of the wall clock (`advanceClock`), in ms.
     private let clockOffset = Atomic<Int64>(0)
+    /// The last day (days since the epoch, UTC, on this server's clock) whose scheduled
+    /// inventories were taken (`takeScheduledInventories`).
+    let inventoryDay = Atomic<Int64>(0)
 
     /// Opens (or creates) the data directory: `glacier.sqlite` and `blobs/`.
     /// Temporary files of requests that never finished are removed here. Blob files no
@@ -37,6 +40,10 @@ public final class GlacierService: Sendable {
         if let offset = try await store.accountSetting(accountID: "", region: "", kind: Self.clockOffsetSetting).flatMap({ Int64($0) }) {
             clockOffset.store(offset, ordering: .relaxed)
         }
+        // A day that passed while the server was stopped still gets its inventories, at the
+        // first tick; a new data directory starts its schedule today.
+        let storedDay = try await store.accountSetting(accountID: "", region: "", kind: Self.inventoryDaySetting).flatMap { Int64($0) }
+        inventoryDay.store(storedDay ?? Self.day(of: now()), ordering: .relaxed)
         if !blobs.consumeCleanShutdownMarker() {
             let referenced = try await store.referencedBlobIDs()
             for id in blobs.listBlobIDs() where !referenced.contains(id) {
@@ -84,6 +91,8 @@ public final class GlacierService: Sendable {
         // A write: the cached read-only responses go, as some depend on the time.
         try await store.updateAccountSetting(accountID: "", region: "", kind: Self.clockOffsetSetting) { _ in .set(String(offset)) }
         clockOffset.store(offset, ordering: .relaxed)
+        // A move past 00:00 UTC takes that day's inventories before POST /_mock/clock answers.
+        try await takeScheduledInventories()
     }
 
     /// Records that this run ended cleanly (no request in flight), so the next start can
@@ -123,10 +132,12 @@ public final class GlacierService: Sendable {
         return vault
     }
 
+    /// DescribeVault: "The NumberOfArchives, SizeInBytes, and LastInventoryDate values are
+    /// as of the last inventory" (`--inventory daily`; `live` counts the archives now).
     public func describeVault(_ caller: Caller, name: String) async throws -> VaultDescription {
         let vault = try vaultRef(caller, name)
         guard let row = try await store.vault(vault.key) else { throw GlacierError.vaultNotFound(vault) }
-        return Self.describe(row)
+        return describe(row)
     }
 
     /// ListVaults: ordered by name; the marker is the ARN of the first vault not yet returned.
@@ -143,19 +154,28 @@ public final class GlacierService: Sendable {
         }
         // The marker names the first vault of the next page.
         let rows = try await store.vaults(accountID: caller.accountID, region: caller.region, fromName: startName, limit: limit + 1)
-        let page = rows.prefix(limit).map(Self.describe)
+        let page = rows.prefix(limit).map(describe)
         let next = rows.count > limit ? VaultRef(caller: caller, name: rows[limit].key.name).arn : nil
         return (Array(page), next)
     }
 
-    /// DeleteVault: only an empty vault; its in-progress uploads go with it.
+    /// DeleteVault: only an empty vault; its in-progress uploads go with it. Under
+    /// `--inventory daily`, Glacier's rule (Deleting a Vault): "You can delete a vault only if
+    /// there are no archives in the vault as of the last inventory and there have been no
+    /// writes to the vault since the last inventory." A vault never written to has neither.
     public func deleteVault(_ caller: Caller, name: String) async throws {
         let vault = try vaultRef(caller, name)
-        switch try await store.deleteVault(vault.key) {
+        switch try await store.deleteVault(vault.key, byInventory: options.inventory == .daily) {
         case .notFound:
             throw GlacierError.vaultNotFound(vault)
         case .notEmpty(let n):
             throw GlacierError.invalid("Vault not empty or recently written to: \(vault.arn) holds \(n) archive(s); delete them first")
+        case .notEmptyOrRecentlyWritten(let n, let writes, let date):
+            let asOf = date.map { "its last inventory (\(Timestamp.iso8601($0))) lists \(n) archive(s)" } ?? "it has no inventory yet"
+            throw GlacierError.invalid(
+                "Vault not empty or recently written to: \(vault.arn): \(asOf), and \(writes) archive(s) were added or deleted since; "
+                    + "a vault can be deleted once an inventory taken after its last write lists no archives "
+                    + "(Glacier takes one about once a day; POST /_mock/inventory takes it now)")
         case .deleted(let orphaned):
             orphaned.forEach(blobs.remove)
         }
@@ -413,19 +433,24 @@ public final class GlacierService: Sendable {
 
     // MARK: Admin
 
-    /// Drops every vault, upload, part and archive (POST /_mock/reset).
+    /// Drops every vault, upload, part and archive (POST /_mock/reset), inventories included.
     public func reset() async throws {
         let blobIDs = try await store.reset()  // the clock's setting included
         clockOffset.store(0, ordering: .relaxed)
+        inventoryDay.store(Self.day(of: now()), ordering: .relaxed)
         blobIDs.forEach(blobs.remove)
     }
 
     // MARK: Helpers
 
-    static func describe(_ row: VaultRow) -> VaultDescription {
-        VaultDescription(
+    /// A vault as DescribeVault and ListVaults show it: its last inventory's counts, or with
+    /// `--inventory live` its live counters.
+    func describe(_ row: VaultRow) -> VaultDescription {
+        let live = options.inventory == .live
+        return VaultDescription(
             vault: VaultRef(caller: Caller(accountID: row.key.accountID, region: row.key.region), name: row.key.name),
             creationDate: row.creationDate, lastInventoryDate: row.lastInventoryDate,
-            numberOfArchives: row.numberOfArchives, sizeInBytes: row.sizeInBytes)
+            numberOfArchives: live ? row.numberOfArchives : row.inventoryArchives,
+            sizeInBytes: live ? row.sizeInBytes : row.inventorySize)
     }
 }

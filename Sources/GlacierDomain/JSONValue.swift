@@ -62,7 +62,7 @@ public enum JSONWriter {
         }
     }
 
-    private static func appendInt(_ n: Int64, to out: inout [UInt8]) {
+    static func appendInt(_ n: Int64, to out: inout [UInt8]) {
         if n < 0 {
             out.append(contentsOf: String(n).utf8)
             return
@@ -86,7 +86,7 @@ public enum JSONWriter {
         byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
     }
 
-    private static func appendString(_ s: String, to out: inout [UInt8]) {
+    static func appendString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         let copied: Void? = s.utf8.withContiguousStorageIfAvailable { utf8 in
             appendEscaped(utf8, to: &out)

@@ -7,6 +7,14 @@ public enum Tier: String, Sendable, CaseIterable {
     case bulk = "Bulk"
 }
 
+/// `--inventory`: what DescribeVault, ListVaults, inventory jobs and DeleteVault read.
+public enum InventoryMode: String, Sendable, CaseIterable {
+    /// Glacier's behaviour: the vault's last inventory, taken daily and on demand (docs/inventory.md).
+    case daily
+    /// The archives as they are now, at every request (glacier-mock before issue 20).
+    case live
+}
+
 /// Behaviour of the test double that AWS does not let you choose.
 public struct ServiceOptions: Sendable {
     /// How long a job stays InProgress, per tier. Zero (the default) completes jobs at once,
@@ -25,6 +33,9 @@ public struct ServiceOptions: Sendable {
     /// `--spare-files`: how many files of deleted or replaced blobs are kept to be
     /// overwritten by later uploads (see `BlobStore`); 0 unlinks them at once.
     public var spareFiles = SpareFiles.defaultCount
+
+    /// `--inventory`: daily snapshots (the default, as Glacier) or live counts.
+    public var inventory = InventoryMode.daily
 
     public init() {}
 

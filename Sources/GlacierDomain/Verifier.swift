@@ -6,6 +6,8 @@ import TreeHash
 public enum Verifier {
     public struct Report: Sendable {
         public var checked = 0
+        /// Vaults whose counters and last inventory were checked against their archives.
+        public var vaults = 0
         public var problems: [String] = []
     }
 
@@ -32,6 +34,11 @@ public enum Verifier {
                 report.problems.append("archive \(archive.id): \(problem)")
             }
         }
+        // Each vault's live counters and last inventory against the archives they count.
+        for problem in try await store.inventoryProblems() {
+            report.problems.append(problem)
+        }
+        report.vaults = try await store.inventories(named: nil).count
         return report
     }
 

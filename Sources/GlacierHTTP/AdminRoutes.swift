@@ -4,7 +4,7 @@ import HTTPTypes
 import Hummingbird
 
 /// Endpoints outside Glacier's path space, for test suites: health, reset, jobs, notifications,
-/// injected faults, the request journal, the server's clock and the dashboard (`/_mock/ui`). The moto alias lets suites written for moto's server mode reset
+/// injected faults, the request journal, the server's clock, vault inventories and the dashboard (`/_mock/ui`). The moto alias lets suites written for moto's server mode reset
 /// glacier-mock unchanged.
 struct AdminRoutes: Sendable {
     let service: GlacierService
@@ -64,6 +64,26 @@ struct AdminRoutes: Sendable {
             return clock(status: "ok")
         case (.get, "/_mock/clock"):
             return clock(status: nil)
+        case (.post, "/_mock/inventory"):
+            // Takes vault inventories now, as the daily schedule would (docs/inventory.md).
+            let body = try await OperationInput.smallBody(of: request, named: "POST /_mock/inventory")
+            var vaultName: String?
+            if !body.isEmpty {
+                let object = try JSONInput.object(body, what: "{\"VaultName\": NAME} or an empty body")
+                if let unknown = object.keys.sorted().first(where: { $0 != "VaultName" }) {
+                    throw GlacierError.invalid("Unknown member '\(unknown.prefix(100))' of POST /_mock/inventory; the only member is VaultName")
+                }
+                vaultName = try JSONInput.string(object, "VaultName")
+            }
+            let states = try await service.takeInventories(vaultName: vaultName)
+            return Self.json(.object([("status", .string("ok")), ("Inventories", .array(states.map { Self.inventory($0, taken: true) }))]))
+        case (.get, "/_mock/inventory"):
+            let query = request.uri.queryParameters
+            if let unknown = query.map(\.key).first(where: { $0 != "vault" }) {
+                throw GlacierError.invalid("Unknown query parameter '\(unknown.prefix(100))' of GET /_mock/inventory; the only parameter is vault")
+            }
+            let states = try await service.inventories(vaultName: query["vault"].map(String.init))
+            return Self.json(.object([("Inventories", .array(states.map { Self.inventory($0, taken: false) }))]))
         case (.get, "/_mock/requests"):
             return try requestList(request)
         case (.delete, "/_mock/requests"):
@@ -72,7 +92,7 @@ struct AdminRoutes: Sendable {
         default:
             throw GlacierError(
                 .unknownOperation,
-                "No glacier-mock endpoint matches \(request.method.rawValue) \(request.uri.path.prefix(300)); the admin endpoints are GET /_mock/health, POST /_mock/reset (or /moto-api/reset), POST /_mock/jobs/complete, GET /_mock/notifications, POST, GET or DELETE /_mock/faults, GET or DELETE /_mock/requests, POST or GET /_mock/clock, and the dashboard at GET /_mock/ui")
+                "No glacier-mock endpoint matches \(request.method.rawValue) \(request.uri.path.prefix(300)); the admin endpoints are GET /_mock/health, POST /_mock/reset (or /moto-api/reset), POST /_mock/jobs/complete, GET /_mock/notifications, POST, GET or DELETE /_mock/faults, GET or DELETE /_mock/requests, POST or GET /_mock/clock, POST or GET /_mock/inventory, and the dashboard at GET /_mock/ui")
         }
     }
 
@@ -127,6 +147,22 @@ struct AdminRoutes: Sendable {
         case let n as Int where range.contains(n): return n
         default: throw GlacierError.invalid("\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
+    }
+
+    /// One vault's last inventory: when it was taken and what it counted, beside what the
+    /// vault holds now and how many archives were added or deleted since; `Taken` (POST only)
+    /// says whether this call took a new one.
+    static func inventory(_ v: VaultInventory, taken: Bool) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("AccountId", .string(v.accountID)), ("Region", .string(v.region)),
+            ("VaultName", .string(v.vault.name)), ("VaultARN", .string(v.vault.arn)),
+            ("LastInventoryDate", .optional(v.lastInventoryDate.map(Timestamp.iso8601))),
+            ("NumberOfArchives", .int(v.numberOfArchives)), ("SizeInBytes", .int(v.sizeInBytes)),
+            ("WritesSinceInventory", .int(v.writesSinceInventory)),
+            ("LiveNumberOfArchives", .int(v.liveNumberOfArchives)), ("LiveSizeInBytes", .int(v.liveSizeInBytes)),
+        ]
+        if taken { members.append(("Taken", .bool(v.taken))) }
+        return .object(members)
     }
 
     /// `{"status"?, "Now", "OffsetSeconds"}`: the server's clock and how far ahead it is.

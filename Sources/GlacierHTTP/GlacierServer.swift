@@ -61,6 +61,7 @@ public enum GlacierServer {
         info.journalCapacity = options.requestJournalCapacity
         info.defaultAccountID = options.defaultAccountID
         info.defaultRegion = options.defaultRegion
+        info.inventoryMode = service.inventoryMode
         return info
     }
 

@@ -41,12 +41,17 @@ extension MetadataStore {
             try db.cachedStatement(sql: "DELETE FROM archive_segments WHERE archive_id = ?").execute(arguments: [id])
             try db.cachedStatement(sql: "DELETE FROM archives WHERE id = ?").execute(arguments: [id])
             // The floor keeps later archives of this vault after the deleted one's place.
+            // A deletion is a write since the last inventory; an archive that inventory lists
+            // stays listed (and counted) until the next one (MetadataStore+Inventory.swift).
             try db.cachedStatement(sql: """
                     UPDATE vaults SET number_of_archives = number_of_archives - 1, size_in_bytes = size_in_bytes - ?,
-                    archive_rowid_floor = max(archive_rowid_floor, ?)
+                    archive_rowid_floor = max(archive_rowid_floor, ?), \(Self.countWriteSQL)
                     WHERE account_id = ? AND region = ? AND name = ?
                     """).execute(
                 arguments: [archive.size, position, vault.accountID, vault.region, vault.name])
+            try db.cachedStatement(sql: Self.keepInSnapshotSQL).execute(
+                arguments: [vault.accountID, vault.region, vault.name, position, archive.id, archive.description,
+                            archive.creationDate, archive.size, archive.treeHash])
             try Self.recordDeletion(db, archiveID: id, in: vault, position: position, now: now)
             return .deleted(unreferencedBlobs: try Self.unreferenced(db, blobs))
         }

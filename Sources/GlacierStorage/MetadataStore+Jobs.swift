@@ -113,8 +113,11 @@ extension MetadataStore {
 
     /// Marks a job completed with its final document; `output` replaces its segments when given
     /// (an inventory's generated file). Returns false if the job was already completed or gone.
-    public func completeJob(id: String, document: String, completedAt: Milliseconds, output: [OutputSegment]?) async throws -> Bool {
-        try await write { db in
+    /// `failed`: the job ends Failed (its output could not be written, the disk is full); the
+    /// commit may then use the space reserve, as a deletion does, so that the job does not
+    /// stay InProgress for want of one WAL page.
+    public func completeJob(id: String, document: String, completedAt: Milliseconds, output: [OutputSegment]?, failed: Bool = false) async throws -> Bool {
+        try await write(freesSpace: failed) { db in
             try db.cachedStatement(
                 sql: "UPDATE jobs SET document = ?, completed_at = ? WHERE id = ? AND completed_at IS NULL").execute(
                 arguments: [document, completedAt, id])

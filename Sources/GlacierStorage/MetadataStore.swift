@@ -322,11 +322,15 @@ public final class MetadataStore: Sendable {
                 ALTER TABLE vaults ADD COLUMN archive_rowid_floor INTEGER NOT NULL DEFAULT 0;
                 """)
         }
-        m.registerMigration("v6-archives-by-size") { db in
-            // The dashboard pages a vault's archives by size as well as by date
-            // (creation_date has archives_by_vault); without this a page of a large vault sorted
-            // by size would sort every archive of the vault.
-            try db.execute(sql: "CREATE INDEX archives_by_vault_size ON archives(account_id, region, vault_name, size)")
+        registerInventoryMigration(&m)
+        m.registerMigration("v7-dashboard-archive-orders") { db in
+            // The dashboard pages a vault's archives by creation date or by size; without an
+            // index for each order a page of a large vault would sort every archive of the vault
+            // (v6 dropped the index by creation date, whose only use then was inventories).
+            try db.execute(sql: """
+                CREATE INDEX archives_by_vault_date ON archives(account_id, region, vault_name, creation_date);
+                CREATE INDEX archives_by_vault_size ON archives(account_id, region, vault_name, size);
+                """)
         }
         return m
     }
@@ -348,6 +352,9 @@ public final class MetadataStore: Sendable {
         (expireExpiredJobsSQL, [0]),
         (insertArchiveSQL, ["archive", "123456789012", "us-east-1", "v", nil, 0, 1, "h"]),
         (deleteVaultSQL, ["123456789012", "us-east-1", "v"]),
+        (keepInSnapshotSQL, ["123456789012", "us-east-1", "v", 1, "archive", nil, 0, 1, "h"]),
+        (inventoryArchivesSQL, ["123456789012", "us-east-1", "v", 0, 1, 0, 1]),
+        (inventoryGoneSQL, ["123456789012", "us-east-1", "v", 0, 0, 1]),
         (archivePageSQL(.date, descending: true), ["123456789012", "us-east-1", "v", 50, 0]),
         (archivePageSQL(.size, descending: false), ["123456789012", "us-east-1", "v", 50, 0]),
     ]
@@ -392,6 +399,9 @@ public final class MetadataStore: Sendable {
     public enum DeleteVaultResult: Sendable, Equatable {
         case notFound
         case notEmpty(archives: Int64)
+        /// Under the inventory rule: the last inventory counted `archives`, and `writes`
+        /// archives were added or deleted since it (nil date: no inventory yet).
+        case notEmptyOrRecentlyWritten(archives: Int64, writes: Int64, inventoryDate: Milliseconds?)
         /// Deleted; these blob files belonged to its in-progress uploads and can go.
         case deleted(orphanedBlobs: [String])
     }
@@ -401,10 +411,20 @@ public final class MetadataStore: Sendable {
 
     /// Deletes a vault that holds no archives, with its in-progress uploads, in one transaction.
     /// The IDs of its deleted archives and finished uploads are forgotten with it.
-    public func deleteVault(_ key: VaultKey) async throws -> DeleteVaultResult {
+    /// `byInventory`: Glacier's rule, "no archives in the vault as of the last inventory and
+    /// there have been no writes to the vault since the last inventory" (Deleting a Vault);
+    /// otherwise the live count decides.
+    public func deleteVault(_ key: VaultKey, byInventory: Bool = false) async throws -> DeleteVaultResult {
         try await write(freesSpace: true) { db in
             guard let vault = try Self.fetchVault(db, key) else { return .notFound }
-            if vault.numberOfArchives > 0 { return .notEmpty(archives: vault.numberOfArchives) }
+            if byInventory {
+                if vault.inventoryArchives > 0 || vault.writesSinceInventory > 0 || vault.numberOfArchives > 0 {
+                    return .notEmptyOrRecentlyWritten(
+                        archives: vault.inventoryArchives, writes: vault.writesSinceInventory, inventoryDate: vault.lastInventoryDate)
+                }
+            } else if vault.numberOfArchives > 0 {
+                return .notEmpty(archives: vault.numberOfArchives)
+            }
             // Blob files of its in-progress uploads and of its jobs' outputs go with the vault.
             let blobs = try String.fetchAll(
                 db.cachedStatement(sql: """
@@ -634,7 +654,7 @@ public final class MetadataStore: Sendable {
                 DELETE FROM parts; DELETE FROM uploads; DELETE FROM vault_settings; DELETE FROM vaults;
                 DELETE FROM account_settings; DELETE FROM retrievals; DELETE FROM notifications;
                 DELETE FROM deleted_archives; DELETE FROM completed_uploads; DELETE FROM aborted_uploads;
-                DELETE FROM expired_jobs;
+                DELETE FROM expired_jobs; DELETE FROM inventory_gone;
                 """)
             return blobs
         }
@@ -645,9 +665,11 @@ public final class MetadataStore: Sendable {
     static func insertArchive(_ db: Database, _ a: ArchiveRow) throws {
         try db.cachedStatement(sql: insertArchiveSQL).execute(
             arguments: [a.id, a.vault.accountID, a.vault.region, a.vault.name, a.description, a.creationDate, a.size, a.treeHash])
-        // Glacier updates these at inventory time; glacier-mock updates them at once (README).
+        // The live counters; Glacier shows them as of the last inventory, which copies them
+        // (MetadataStore+Inventory.swift). An addition is a write since that inventory.
         try db.cachedStatement(sql: """
-                UPDATE vaults SET number_of_archives = number_of_archives + 1, size_in_bytes = size_in_bytes + ?
+                UPDATE vaults SET number_of_archives = number_of_archives + 1, size_in_bytes = size_in_bytes + ?,
+                \(countWriteSQL)
                 WHERE account_id = ? AND region = ? AND name = ?
                 """).execute(
             arguments: [a.size, a.vault.accountID, a.vault.region, a.vault.name])
@@ -694,7 +716,9 @@ public final class MetadataStore: Sendable {
         VaultRow(
             key: VaultKey(accountID: r["account_id"], region: r["region"], name: r["name"]),
             creationDate: r["creation_date"], lastInventoryDate: r["last_inventory_date"],
-            numberOfArchives: r["number_of_archives"], sizeInBytes: r["size_in_bytes"])
+            numberOfArchives: r["number_of_archives"], sizeInBytes: r["size_in_bytes"],
+            inventoryArchives: r["inventory_archives"], inventorySize: r["inventory_size"],
+            inventoryRowID: r["inventory_rowid"], writesSinceInventory: r["inventory_writes"])
     }
 
     static func uploadRow(_ r: Row) -> UploadRow {

@@ -17,9 +17,18 @@ public typealias Milliseconds = Int64
 public struct VaultRow: Sendable, Equatable {
     public let key: VaultKey
     public let creationDate: Milliseconds
+    /// When the last inventory was taken (nil: none yet).
     public let lastInventoryDate: Milliseconds?
+    /// Live counters: the archives the vault holds now.
     public let numberOfArchives: Int64
     public let sizeInBytes: Int64
+    /// What the last inventory counted (see MetadataStore+Inventory.swift).
+    public let inventoryArchives: Int64
+    public let inventorySize: Int64
+    /// The largest archive place the last inventory covers.
+    public let inventoryRowID: Int64
+    /// Archives added or deleted since the last inventory.
+    public let writesSinceInventory: Int64
 }
 
 public struct UploadRow: Sendable, Equatable {

@@ -45,6 +45,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Keep up to this many files of deleted or replaced parts and archives (256 MiB in all) to overwrite with later uploads, which costs the kernel far less than new files; 0 frees them at once (GLACIER_MOCK_SPARE_FILES). Default 4.")
     var spareFiles: Int?
 
+    @Option(help: "daily (Glacier's behaviour: DescribeVault, ListVaults, inventory jobs and DeleteVault read the vault's last inventory, taken at 00:00 UTC of the server's clock and by POST /_mock/inventory) or live (they read the archives as they are now) (GLACIER_MOCK_INVENTORY). Default daily.")
+    var inventory: String?
+
     @Option(help: "Most connections open at once; more get 500 ServiceUnavailableException (GLACIER_MOCK_MAX_CONNECTIONS). Default 512.")
     var maxConnections: Int?
 
@@ -132,6 +135,11 @@ struct Serve: AsyncParsableCommand {
             guard n >= 0 else { throw ValidationError("--spare-files must be a whole number, 0 or more") }
             serviceOptions.spareFiles = n
         }
+        let inventoryName = inventory ?? environment("INVENTORY") ?? InventoryMode.daily.rawValue
+        guard let inventoryMode = InventoryMode(rawValue: inventoryName) else {
+            throw ValidationError("--inventory must be daily or live; got \(inventoryName)")
+        }
+        serviceOptions.inventory = inventoryMode
         do {
             if let spec = jobDelay ?? environment("JOB_DELAY") { serviceOptions.jobDelay = try ServiceOptions.parseJobDelays(spec) }
         } catch let error as GlacierError {
@@ -168,6 +176,14 @@ struct Serve: AsyncParsableCommand {
                     break  // shutting down
                 } catch {
                     logger.error("completing due jobs failed: \(error)")
+                }
+                // The daily inventories: an atomic load, unless the clock passed 00:00 UTC.
+                do {
+                    try await service.takeScheduledInventories()
+                } catch is CancellationError {
+                    break
+                } catch {
+                    logger.error("taking the scheduled inventories failed: \(error)")
                 }
             }
         }
@@ -258,7 +274,7 @@ struct TreeHashCommand: ParsableCommand {
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Re-hash every stored part and archive and compare with its recorded tree hash. Exit 1 on any difference.")
+        abstract: "Re-hash every stored part and archive and compare with its recorded tree hash, and check every vault's counters and last inventory against its archives. Exit 1 on any difference.")
 
     @Option(help: "The data directory to check (GLACIER_MOCK_DATA_DIR).")
     var dataDir: String?
@@ -270,7 +286,7 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         let report = try await Verifier.verify(dataDirectory: dir)
         for problem in report.problems { print("MISMATCH \(problem)") }
-        print("checked \(report.checked) parts and archives: \(report.problems.isEmpty ? "all match" : "\(report.problems.count) differ")")
+        print("checked \(report.checked) parts and archives, and the counters and inventories of \(report.vaults) vaults: \(report.problems.isEmpty ? "all match" : "\(report.problems.count) differ")")
         if !report.problems.isEmpty { throw ExitCode(1) }
     }
 }

@@ -106,7 +106,11 @@ import TreeHash
         let (_, up) = try await service.initiateMultipartUpload(caller, vaultName: "full", partSize: "1048576", description: nil)
         try await service.put("full", up, first: 0, data)
         _ = try await service.completeMultipartUpload(caller, vaultName: "full", uploadID: up, archiveSize: "1000", treeHash: TreeHash.of(data).hex)
+        // Written since the last inventory (there is none yet): not deletable (Deleting a Vault).
         await expectGlacierError(.invalidParameterValue, "1 archive") { try await service.deleteVault(caller, name: "full") }
+        _ = try await service.takeInventories(vaultName: "full")
+        // Its inventory lists the archive: still not deletable, and counted.
+        await expectGlacierError(.invalidParameterValue, "lists 1 archive") { try await service.deleteVault(caller, name: "full") }
         #expect(try await service.describeVault(caller, name: "full").numberOfArchives == 1)
 
         _ = try await service.createVault(caller, name: "pending")
@@ -176,6 +180,7 @@ import TreeHash
         await expectGlacierError(.resourceNotFound) {
             try await service.listParts(caller, vaultName: "v", uploadID: up, marker: nil, limit: nil)
         }
+        _ = try await service.takeInventories(vaultName: "v")  // counts are as of the last inventory
         let d = try await service.describeVault(caller, name: "v")
         #expect(d.numberOfArchives == 1)
         #expect(d.sizeInBytes == Int64(whole.count))
@@ -188,6 +193,7 @@ import TreeHash
         #expect(again.id == archive.id)
         #expect(again.treeHash == archive.treeHash)
         #expect(again.size == archive.size)
+        _ = try await service.takeInventories(vaultName: "v")
         #expect(try await service.describeVault(caller, name: "v").numberOfArchives == 1)
         #expect(dir.files(in: dir.blobs).count == 3)
         // Another size or tree hash is not a repeat: 404, as for any upload no longer in progress.
@@ -212,6 +218,7 @@ import TreeHash
         await expectGlacierError(.resourceNotFound) { try await service.put("v", up, first: 0, parts[0]) }
         // "Aborting a completed upload fails."
         await expectGlacierError(.resourceNotFound) { try await service.abortMultipartUpload(caller, vaultName: "v", uploadID: up) }
+        _ = try await service.takeInventories(vaultName: "v")
         #expect(try await service.describeVault(caller, name: "v").numberOfArchives == 1)
     }
 
@@ -458,6 +465,7 @@ import TreeHash
         #expect(dir.files(in: dir.blobs).count == 1)
         try await service.deleteArchive(caller, vaultName: "v", archiveID: archive.id)
         try await service.deleteArchive(caller, vaultName: "v", archiveID: archive.id)
+        _ = try await service.takeInventories(vaultName: "v")
         let d = try await service.describeVault(caller, name: "v")
         #expect(d.numberOfArchives == 1)
         #expect(d.sizeInBytes == 1234)
@@ -481,6 +489,7 @@ import TreeHash
         }
         // A vault deleted and created again forgets the IDs deleted from it.
         try await service.deleteArchive(caller, vaultName: "v", archiveID: kept.id)
+        _ = try await service.takeInventories(vaultName: "v")  // no archive as of the last inventory
         try await service.deleteVault(caller, name: "v")
         _ = try await service.createVault(caller, name: "v")
         await expectGlacierError(.resourceNotFound, "Archive not found") {
@@ -656,6 +665,7 @@ struct FailingBody: AsyncSequence {
         // archive, the only one.
         #expect(outcomes.filter { $0.hasPrefix("ok ") }.count == 8, "\(outcomes)")
         #expect(Set(outcomes).count == 1, "\(outcomes)")
+        _ = try await service.takeInventories(vaultName: "v")
         let d = try await service.describeVault(caller, name: "v")
         #expect(d.numberOfArchives == 1)
         #expect(d.sizeInBytes == 3000)

@@ -414,6 +414,8 @@ import Testing
         .limitExceeded: ("LimitExceededException", 400, "Client"),
         .missingAuthenticationToken: ("MissingAuthenticationTokenException", 400, "Client"),
         .missingParameterValue: ("MissingParameterValueException", 400, "Client"),
+        // botocore's service-2.json: NoLongerSupportedException, "error": {"httpStatusCode": 400}.
+        .noLongerSupported: ("NoLongerSupportedException", 400, "Client"),
         .policyEnforced: ("PolicyEnforcedException", 400, "Client"),
         .requestTimeout: ("RequestTimeoutException", 408, "Client"),
         .resourceNotFound: ("ResourceNotFoundException", 404, "Client"),
@@ -426,7 +428,7 @@ import Testing
     ]
 
     @Test func everyCodeHasItsStatusAndType() throws {
-        #expect(GlacierError.Code.allCases.count == 18)
+        #expect(GlacierError.Code.allCases.count == 19)
         #expect(Set(GlacierError.Code.allCases) == Set(Self.table.keys))
         for code in GlacierError.Code.allCases {
             let (name, status, type) = try #require(Self.table[code])

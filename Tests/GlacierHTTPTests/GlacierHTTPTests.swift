@@ -181,6 +181,10 @@ import TreeHash
                 #expect(r.headers[.location] == "/123456789012/vaults/mp/archives/\(archiveID)")
                 #expect(r.headers[.treeHash] == wholeHash)
             }
+            // DescribeVault counts as of the vault's last inventory: take it (POST /_mock/inventory).
+            try await client.execute(
+                uri: "/_mock/inventory", method: .post, body: ByteBuffer(string: #"{"VaultName":"mp"}"#)
+            ) { r in #expect(r.status.code == 200, "\(text(r))") }
             try await client.execute(uri: "/-/vaults/mp", method: .get) { r in
                 let body = try json(r)
                 #expect(body["NumberOfArchives"] as? Int == 1)

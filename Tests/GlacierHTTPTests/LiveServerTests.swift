@@ -62,6 +62,10 @@ import TreeHash
                 let archiveID = try #require(r.headers[.archiveID])
                 #expect(r.headers[.location] == "/123456789012/vaults/live/archives/\(archiveID)")
             }
+            // DescribeVault counts as of the vault's last inventory: take it (POST /_mock/inventory).
+            try await client.execute(
+                uri: "/_mock/inventory", method: .post, body: ByteBuffer(string: #"{"VaultName":"live"}"#)
+            ) { r in #expect(r.status.code == 200, "\(text(r))") }
             try await client.execute(uri: "/-/vaults/live", method: .get) { r in
                 let body = try json(r)
                 #expect(body["NumberOfArchives"] as? Int == 1)

@@ -530,8 +530,44 @@ def temporaries(data_dir: Path) -> list[str]:
     return sorted(p.name for p in tmp.iterdir()) if tmp.is_dir() else []
 
 
+def take_inventory(endpoint: str, vault: str | None = None) -> list[dict]:
+    """POST /_mock/inventory: the inventory Glacier takes about once a day, taken now (of the
+    vaults named `vault` in every account, or of every vault). Returns the vaults' inventories."""
+    body = {} if vault is None else {"VaultName": vault}
+    r = requests.post(endpoint + "/_mock/inventory", json=body, timeout=HTTP_TIMEOUT)
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["status"] == "ok", doc
+    return doc["Inventories"]
+
+
+def inventory_state(endpoint: str, vault: str) -> list[dict]:
+    """GET /_mock/inventory?vault=NAME: the last inventory of each vault of that name."""
+    r = requests.get(endpoint + "/_mock/inventory", params={"vault": vault}, timeout=HTTP_TIMEOUT)
+    assert r.status_code == 200, r.text
+    return r.json()["Inventories"]
+
+
+def give_inventory(client, vault: str) -> str:
+    """Gives the vault an inventory to download ("A vault inventory must exist for you to be
+    able to download it"; Glacier creates none before a vault's first archive): uploads a small
+    archive and takes the inventory. Returns the archive's ID."""
+    archive_id = upload(client, vault, b"inventoried")["archiveId"]
+    take_inventory(client.meta.endpoint_url, vault)
+    return archive_id
+
+
+def describe_after_inventory(client, vault: str, account: str = "-") -> dict:
+    """DescribeVault after the vault's next inventory: Glacier counts archives as of the last
+    inventory (Describe Vault), so a test that means "the archives it holds now" takes one."""
+    take_inventory(client.meta.endpoint_url, vault)
+    return client.describe_vault(accountId=account, vaultName=vault)
+
+
 def inventory(client, vault: str) -> list[dict]:
-    """The vault's archives now, through an inventory-retrieval job (jobs complete at once)."""
+    """The vault's archives now: takes its inventory (as Glacier does once a day; POST
+    /_mock/inventory), then reads it through an inventory-retrieval job (jobs complete at once)."""
+    take_inventory(client.meta.endpoint_url, vault)
     job_id = inventory_job(client, vault)
     _, body = job_output(client, vault, job_id)
     return json.loads(body)["ArchiveList"]
@@ -615,7 +651,7 @@ ERROR_STATUS = {
     "InsufficientCapacityException": 400, "InvalidParameterValueException": 400,
     "InvalidSignatureException": 403, "LimitExceededException": 400,
     "MissingAuthenticationTokenException": 400, "MissingParameterValueException": 400,
-    "PolicyEnforcedException": 400, "RequestTimeoutException": 408,
+    "NoLongerSupportedException": 400, "PolicyEnforcedException": 400, "RequestTimeoutException": 408,
     "ResourceNotFoundException": 404, "SerializationException": 400,
     "ServiceUnavailableException": 500, "ThrottlingException": 400,
     "UnrecognizedClientException": 400, "UnknownOperationException": 404, "NotImplemented": 501,

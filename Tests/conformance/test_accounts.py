@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from helpers import (
-    DEFAULT_ACCOUNT, MIB, assert_raw_error, blob, complete, create_archive, expect_error,
+    DEFAULT_ACCOUNT, MIB, assert_raw_error, blob, complete, create_archive, describe_after_inventory, expect_error,
     initiate, make_client, random_account, raw, tree_hash, upload_part,
 )
 
@@ -38,9 +38,9 @@ def test_same_name_in_two_regions_is_two_vaults(endpoint, vault_name):
     east.create_vault(accountId="-", vaultName=name)
     west.create_vault(accountId="-", vaultName=name)
     create_archive(west, name, blob("west", 100))
-    assert east.describe_vault(accountId="-", vaultName=name)["NumberOfArchives"] == 0
-    assert west.describe_vault(accountId="-", vaultName=name)["NumberOfArchives"] == 1
-    # the east one is empty so it can be deleted; the west one remains
+    assert describe_after_inventory(east, name)["NumberOfArchives"] == 0
+    assert describe_after_inventory(west, name)["NumberOfArchives"] == 1
+    # the east one was never written to so it can be deleted; the west one remains
     east.delete_vault(accountId="-", vaultName=name)
     assert west.describe_vault(accountId="-", vaultName=name)["SizeInBytes"] == 100
     with expect_error("InvalidParameterValueException", 400):
@@ -154,7 +154,7 @@ def test_explicit_account_equal_to_caller_works(endpoint, vault_name):
         "SHA256TreeHash"] == tree_hash(b"explicit")
     done = complete(c, name, upload_id, 8, tree_hash(b"explicit"), account=acct)
     assert done["ResponseMetadata"]["HTTPStatusCode"] == 201
-    assert c.describe_vault(accountId=acct, vaultName=name)["NumberOfArchives"] == 1
+    assert describe_after_inventory(c, name, account=acct)["NumberOfArchives"] == 1
 
 
 def test_explicit_default_account_works(glacier, vault):

@@ -8,7 +8,7 @@ import pytest
 
 from helpers import (
     DEFAULT_ACCOUNT, MIB, archive_bytes_from_disk, as_hex, assert_raw_error, blob,
-    create_archive, db_rows, expect_error, raw, sha256_hex, tree_hash, upload,
+    create_archive, db_rows, expect_error, raw, sha256_hex, take_inventory, tree_hash, upload,
 )
 
 
@@ -19,6 +19,8 @@ def archive_headers(data: bytes, **extra) -> dict:
 
 
 def vault_counters(client, vault):
+    """The vault's counts after its next inventory (DescribeVault counts as of the last one)."""
+    take_inventory(client.meta.endpoint_url, vault)
     d = client.describe_vault(accountId="-", vaultName=vault)
     return d["NumberOfArchives"], d["SizeInBytes"]
 
@@ -228,6 +230,7 @@ def test_delete_archive_again_404_after_vault_recreated(glacier, vault):
     """Deleting a vault forgets the IDs of the archives deleted from it."""
     archive_id = upload(glacier, vault, b"short-lived")["archiveId"]
     glacier.delete_archive(accountId="-", vaultName=vault, archiveId=archive_id)
+    take_inventory(glacier.meta.endpoint_url, vault)   # deletable once an inventory lists nothing
     glacier.delete_vault(accountId="-", vaultName=vault)
     glacier.create_vault(accountId="-", vaultName=vault)
     with expect_error("ResourceNotFoundException", 404) as ei:
@@ -274,6 +277,10 @@ def test_vault_with_deleted_archives_can_be_deleted(glacier, vault):
     with expect_error("InvalidParameterValueException", 400):
         glacier.delete_vault(accountId="-", vaultName=vault)
     glacier.delete_archive(accountId="-", vaultName=vault, archiveId=archive_id)
+    # "no writes to the vault since the last inventory" (Deleting a Vault): not yet.
+    with expect_error("InvalidParameterValueException", 400):
+        glacier.delete_vault(accountId="-", vaultName=vault)
+    take_inventory(glacier.meta.endpoint_url, vault)
     resp = glacier.delete_vault(accountId="-", vaultName=vault)
     assert resp["ResponseMetadata"]["HTTPStatusCode"] == 204
 

@@ -21,6 +21,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from helpers import (
+    describe_after_inventory,
     HTTP_TIMEOUT, MIB, GlacierServer, assert_raw_error, blob, clean_env, create_archive, db_rows,
     expect_error, job_output, make_client, part_headers, raw, retrieval_job, sha256_hex, tree_hash,
     upload,
@@ -330,7 +331,7 @@ def test_flipped_payload_is_refused_and_nothing_is_stored(ep, client_a, vault_a,
     tampered[MIB + 3] ^= 0x01
     assert_signature_error(replace(s, body=bytes(tampered)).send(), "x-amz-content-sha256")
     assert archive_count(auth_server, vault_a) == 0
-    assert client_a.describe_vault(accountId="-", vaultName=vault_a)["NumberOfArchives"] == 0
+    assert describe_after_inventory(client_a, vault_a)["NumberOfArchives"] == 0
 
     # UploadMultipartPart.
     upload_id = client_a.initiate_multipart_upload(accountId="-", vaultName=vault_a, partSize=str(MIB))["uploadId"]
@@ -499,7 +500,7 @@ def test_accounts_are_isolated(client_a, client_b, vault_name):
     ):
         with expect_error("AccessDeniedException", 403):
             call()
-    assert client_a.describe_vault(accountId="-", vaultName=shared)["NumberOfArchives"] == 1
+    assert describe_after_inventory(client_a, shared)["NumberOfArchives"] == 1
     client_a.describe_job(accountId=ACCOUNT_A, vaultName=shared, jobId=job_id)
 
 

@@ -10,12 +10,12 @@ import subprocess
 import pytest
 import requests
 
-from helpers import DEFAULT_ACCOUNT, MIB, ISO_RE, blob, tree_hash
+from helpers import DEFAULT_ACCOUNT, MIB, ISO_RE, blob, take_inventory, tree_hash
 
 
 
 
-def test_cli_full_multipart_flow(aws, vault_name, tmp_path):
+def test_cli_full_multipart_flow(aws, endpoint, vault_name, tmp_path):
     name = vault_name()
     out = aws("create-vault", "--account-id", "-", "--vault-name", name)
     assert out == {"location": f"/{DEFAULT_ACCOUNT}/vaults/{name}"}
@@ -59,6 +59,7 @@ def test_cli_full_multipart_flow(aws, vault_name, tmp_path):
     assert out["checksum"] == tree_hash(data)
     assert out["location"] == f"/{DEFAULT_ACCOUNT}/vaults/{name}/archives/{archive_id}"
 
+    take_inventory(endpoint, name)   # DescribeVault counts as of the vault's last inventory
     d = aws("describe-vault", "--account-id", "-", "--vault-name", name)
     assert d["VaultName"] == name
     assert d["NumberOfArchives"] == 1

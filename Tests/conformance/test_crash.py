@@ -11,7 +11,11 @@ restart it checks, through the API and on disk:
   counters match, and archives acknowledged in this round read back byte for byte;
 - nothing unacknowledged is visible: an in-flight Initiate/UploadArchive/Complete is either
   absent or present whole (found by its unique description); no other upload or archive;
-- `glacier-mock verify` exits 0 (on even rounds on the crashed data dir before the
+- the vault's last inventory (taken by a thread that calls POST /_mock/inventory all along,
+  each one a transaction that may be cut by the kill) is whole: DescribeVault's counts are
+  exactly what its inventory job lists, and it lists only archives the client uploaded;
+- `glacier-mock verify` exits 0 (it also checks every vault's counters and last inventory
+  against its archives) (on even rounds on the crashed data dir before the
   restart, on odd rounds beside the restarted server, which then recovers the raw state);
 - after the restart DATA/tmp is empty and blob files match the metadata exactly.
 In-flight outcomes are then folded into the model, so each round starts from exact state.
@@ -24,6 +28,7 @@ fixes the client's choices and kill delays, not the thread interleaving).
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import socket
@@ -33,11 +38,12 @@ from dataclasses import dataclass, field
 
 import boto3
 import botocore.config
+import requests
 from botocore.exceptions import BotoCoreError, ClientError
 
 from helpers import (
     ACCESS_KEY, DEFAULT_REGION, MIB, SECRET_KEY, assert_blobs_match_metadata, assert_verify_ok,
-    inventory, list_all_parts, list_all_uploads, retrieve, temporaries, tree_hash,
+    inventory, inventory_job, job_output, list_all_parts, list_all_uploads, retrieve, temporaries, tree_hash,
 )
 
 KILLS = int(os.environ.get("CRASH_KILLS", "12"))
@@ -150,6 +156,31 @@ def worker(model: Model, client, rng: random.Random, t: int, rnd: int, stop: thr
                 a.archive_id, a.maybe = resp["archiveId"], False
         except Lost:
             return
+
+
+def inventory_taker(endpoint: str, rng: random.Random, stop: threading.Event):
+    """Takes the vault's inventory again and again (POST /_mock/inventory) until the kill."""
+    while not stop.is_set():
+        try:
+            requests.post(endpoint + "/_mock/inventory", json={"VaultName": VAULT}, timeout=30)
+        except requests.RequestException:
+            return
+        stop.wait(rng.uniform(0.0, 0.05))
+
+
+def check_last_inventory(model: Model, client):
+    """The last inventory survived the kill whole: its counts are what it lists, and it lists
+    only archives the client uploaded (acknowledged or in flight)."""
+    d = client.describe_vault(accountId="-", vaultName=VAULT)
+    if d.get("LastInventoryDate") is None:
+        assert (d["NumberOfArchives"], d["SizeInBytes"]) == (0, 0), d
+        return
+    _, body = job_output(client, VAULT, inventory_job(client, VAULT))
+    listed = json.loads(body)["ArchiveList"]
+    assert (len(listed), sum(a["Size"] for a in listed)) == (d["NumberOfArchives"], d["SizeInBytes"]), (
+        "the last inventory's counts differ from what it lists")
+    known = {u.key for u in model.uploads} | {a.key for a in model.archives}
+    assert {a["ArchiveDescription"] for a in listed} <= known, "the last inventory lists archives nobody uploaded"
 
 
 def drive_upload(model: Model, client, u: Upload, rng: random.Random):
@@ -273,6 +304,8 @@ def test_sigkill_at_random_moments_loses_nothing_acknowledged(fresh_server):
         threads = [threading.Thread(target=worker, daemon=True,
                                     args=(model, clients[t], random.Random(f"{seed}-{rnd}-{t}"), t, rnd, stop))
                    for t in range(THREADS)]
+        threads.append(threading.Thread(target=inventory_taker, daemon=True,
+                                        args=(srv.endpoint, random.Random(f"{seed}-{rnd}-inventory"), stop)))
         for th in threads:
             th.start()
         # The kill moment: not a wait for a condition, the randomness under test.
@@ -300,6 +333,7 @@ def test_sigkill_at_random_moments_loses_nothing_acknowledged(fresh_server):
         assert temporaries(srv.data_dir) == [], "start-up left DATA/tmp leftovers"
         assert_blobs_match_metadata(srv.data_dir)
         client = clients[0]
+        check_last_inventory(model, client)
         reconcile(model, client)
         read_back_new(model, client)
         print(f"round {rnd}: {model.acked_ops} acknowledged, {model.in_flight_at_kills} in flight at kills, "

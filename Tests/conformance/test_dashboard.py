@@ -303,12 +303,48 @@ def test_notifications_with_delivery_status(browser, dash, client):
     name = vault_name("notify")
     client.create_vault(accountId="-", vaultName=name)
     topic = "arn:aws:sns:us-east-1:123456789012:done"
-    client.initiate_job(accountId="-", vaultName=name, jobParameters={"Type": "inventory-retrieval", "SNSTopic": topic})
+    archive = upload(client, name, b"notify me")["archiveId"]
+    client.initiate_job(accountId="-", vaultName=name, jobParameters={
+        "Type": "archive-retrieval", "ArchiveId": archive, "SNSTopic": topic})
     assert requests.post(dash.endpoint + "/_mock/jobs/complete", timeout=30).json()["completed"] == 1
     open_dashboard(browser, dash)
     click_link(browser, "Faults & notifications")
     row = browser.find_element(By.CSS_SELECTOR, "#notification-table tbody tr")
-    assert topic in row.text and "recorded" in row.text and "InventoryRetrieval Succeeded" in row.text
+    assert topic in row.text and "recorded" in row.text and "ArchiveRetrieval Succeeded" in row.text
+
+
+def test_inventory_counts_and_take_inventory(browser, dash, client):
+    """The overview shows each vault's live counts beside those of its last inventory (what
+    DescribeVault answers under --inventory daily); Take inventories asks, then takes them."""
+    name = vault_name("inv")
+    client.create_vault(accountId="-", vaultName=name)
+    for i in range(2):
+        upload(client, name, blob(f"inv{i}", 1024))
+    open_dashboard(browser, dash)
+    row = f'#vaults tr[data-vault="{name}"]'
+    cells = browser.find_elements(By.CSS_SELECTOR, row + " td")
+    assert cells[1].text == "2" and cells[3].text == "none yet"
+    assert client.describe_vault(accountId="-", vaultName=name)["NumberOfArchives"] == 0
+    submit(browser, "take-inventory", accept=False)
+    assert requests.get(dash.endpoint + "/_mock/inventory", params={"vault": name}, timeout=30).json()[
+        "Inventories"][0]["LastInventoryDate"] is None
+    submit(browser, "take-inventory", accept=True)
+    assert flash_text(browser).startswith("Took 1 inventory(ies)")
+    WebDriverWait(browser, WAIT).until(
+        EC.text_to_be_present_in_element((By.CSS_SELECTOR, row + " .inv-counts"), "2 · 2 KiB"))
+    assert client.describe_vault(accountId="-", vaultName=name)["NumberOfArchives"] == 2
+    # A third archive: live 3, the inventory still 2, one write since.
+    upload(client, name, blob("inv2", 1024))
+    WebDriverWait(browser, WAIT).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, row + " .inv-writes"), "1 write since"))
+    assert browser.find_elements(By.CSS_SELECTOR, row + " td")[1].text == "3"
+    assert browser.find_element(By.CSS_SELECTOR, row + " .inv-counts").text == "2 · 2 KiB"
+    # The vault page's own button takes this vault's inventory.
+    click_link(browser, name)
+    assert browser.find_element(By.ID, "vault-inventory").text == "last inventory: 2 · 2 KiB"
+    submit(browser, "take-vault-inventory", accept=True)
+    assert flash_text(browser).startswith("Took 1 inventory(ies)")
+    WebDriverWait(browser, WAIT).until(EC.text_to_be_present_in_element((By.ID, "vault-inventory"), "3 · 3 KiB"))
+    assert client.describe_vault(accountId="-", vaultName=name)["NumberOfArchives"] == 3
 
 
 def test_reset_asks_before_deleting(browser, dash, client):
@@ -352,10 +388,12 @@ def test_screenshots(browser, dash, client):
         first = index * MIB
         client.upload_multipart_part(accountId="-", vaultName="backups-2026", uploadId=upload_id,
                                      range=f"bytes {first}-{first + size - 1}/*", body=blob(f"p{index}", size))
+    assert requests.post(dash.endpoint + "/_mock/inventory", timeout=30).status_code == 200
     client.initiate_job(accountId="-", vaultName="backups-2026", jobParameters={"Type": "inventory-retrieval"})
     with pytest.raises(ClientError):
         client.describe_vault(accountId="-", vaultName="backup-2026")
     client.add_tags_to_vault(accountId="-", vaultName="backups-2026", Tags={"owner": "platform", "retention": "7y"})
+    upload(client, "media-archive", blob("m3", 1_300_000), description="raw/footage-004.mov")
 
     open_dashboard(browser, dash)
     full_page_screenshot(browser, SCREENSHOTS / "dashboard-overview.png")

@@ -24,6 +24,7 @@ import pytest
 import requests
 
 from helpers import (
+    describe, describe_after_inventory, expect_error, inventory_job, take_inventory,
     MIB, assert_blobs_match_metadata, assert_verify_ok, blob, check_glacier_error, create_archive,
     inventory, list_all_parts, part_headers, raw, retrieve, sha256_hex, temporaries, tree_hash,
     upload, upload_path,
@@ -108,7 +109,7 @@ def test_uploads_on_a_full_disk_fail_cleanly_and_work_again_after_freeing(full_s
     big = blob("archive", 2 * MIB)
     assert_storage_full(post_archive(srv.endpoint, "full", big), "UploadArchive on a full disk")
     assert temporaries(srv.data_dir) == []
-    d = c.describe_vault(accountId="-", vaultName="full")
+    d = describe_after_inventory(c, "full")
     assert (d["NumberOfArchives"], d["SizeInBytes"]) == (0, 0)
     assert srv.running()
 
@@ -145,7 +146,7 @@ def test_archives_filling_the_disk_fail_cleanly_and_deleting_frees_space(full_se
     assert temporaries(srv.data_dir) == []
     listed = {a["ArchiveId"]: a for a in inventory(c, "arch")}
     assert set(listed) == set(stored), "an archive that failed is visible (or an acknowledged one is lost)"
-    d = c.describe_vault(accountId="-", vaultName="arch")
+    d = describe_after_inventory(c, "arch")
     assert (d["NumberOfArchives"], d["SizeInBytes"]) == (len(stored), sum(map(len, stored.values())))
     assert_blobs_match_metadata(srv.data_dir)
     assert_verify_ok(srv.data_dir)
@@ -229,3 +230,40 @@ def test_metadata_writes_on_a_full_disk_fail_cleanly(full_server, small_disk):
     assert retrieve(c, "meta", upload(c, "meta", data)["archiveId"]) == data
     assert_verify_ok(srv.data_dir)
     assert_blobs_match_metadata(srv.data_dir)
+
+
+def test_an_inventory_job_whose_output_cannot_be_written_ends_failed(small_disk, fresh_server):
+    """An inventory job completing when its document cannot be written (the disk is full) ends
+    Failed with a status message saying why, instead of staying InProgress; it has no output.
+    After space is freed, a new inventory job succeeds."""
+    srv = fresh_server(data_dir=small_disk / "data", args=("--job-delay", "standard=1h"))
+    try:
+        c = srv.client()
+        c.create_vault(accountId="-", vaultName="inv")
+        archive_id = upload(c, "inv", b"listed")["archiveId"]
+        take_inventory(srv.endpoint, "inv")
+        job_id = inventory_job(c, "inv")
+        assert describe(c, "inv", job_id)["StatusCode"] == "InProgress"
+        filler = small_disk / "filler"
+        fill(filler)
+        r = requests.post(srv.endpoint + "/_mock/jobs/complete", timeout=30)
+        assert r.status_code == 200 and r.json()["completed"] == 1, r.text
+        d = describe(c, "inv", job_id)
+        assert (d["Completed"], d["StatusCode"]) == (True, "Failed"), d
+        assert d["StatusMessage"].startswith("The inventory could not be written: "), d
+        assert "InventorySizeInBytes" not in d, d
+        with expect_error("InvalidParameterValueException", 400) as ei:
+            c.get_job_output(accountId="-", vaultName="inv", jobId=job_id)
+        assert "Failed" in ei.value.response["Error"]["Message"]
+        assert temporaries(srv.data_dir) == []
+        assert srv.running()
+
+        filler.unlink()
+        again = inventory_job(c, "inv")
+        requests.post(srv.endpoint + "/_mock/jobs/complete", timeout=30)
+        assert describe(c, "inv", again)["StatusCode"] == "Succeeded"
+        body = c.get_job_output(accountId="-", vaultName="inv", jobId=again)["body"].read()
+        assert [a["ArchiveId"] for a in json.loads(body)["ArchiveList"]] == [archive_id]
+        assert_verify_ok(srv.data_dir)
+    finally:
+        srv.close()

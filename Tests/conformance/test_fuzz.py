@@ -114,6 +114,8 @@ class Target:
             "x-amz-content-sha256": sha256_hex(part)}, part)
         job = self.ok("POST", f"/-/vaults/{VAULT}/jobs", {}, json.dumps(
             {"Type": "archive-retrieval", "ArchiveId": archive}).encode())["x-amz-job-id"]
+        # The vault's inventory (Glacier's daily one, taken now): an inventory job needs one.
+        self.ok("POST", "/_mock/inventory", {"Content-Type": "application/json"}, json.dumps({"VaultName": VAULT}).encode())
         inv = self.ok("POST", f"/-/vaults/{VAULT}/jobs", {}, b'{"Type":"inventory-retrieval"}')["x-amz-job-id"]
         self.ids = {"accountId": ["-", ACCOUNT], "vaultName": [VAULT], "uploadId": [upload],
                     "archiveId": [archive], "jobId": [job, inv], "lockId": ["lock"]}

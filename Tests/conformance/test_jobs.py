@@ -14,7 +14,7 @@ from botocore.utils import calculate_tree_hash
 from helpers import (
     DEFAULT_ACCOUNT, DEFAULT_REGION, ISO_RE, MIB, assert_raw_error, assert_recent, blob, complete,
     create_archive, db_rows, describe, expect_error, initiate, inventory_job, iso_to_datetime, job_output,
-    raw, retrieval_job, start_job, tree_hash, upload, upload_part, wait_until,
+    raw, retrieval_job, start_job, take_inventory, tree_hash, upload, upload_part, wait_until,
 )
 
 ARN = f"arn:aws:glacier:{DEFAULT_REGION}:{DEFAULT_ACCOUNT}:vaults/"
@@ -29,8 +29,25 @@ def th(data: bytes) -> str:
     return calculate_tree_hash(io.BytesIO(data))
 
 
+@pytest.fixture
+def vault(glacier, vault_name) -> str:
+    """A vault that has had its first inventory, which lists nothing: Glacier creates a vault's
+    first inventory only after its first archive upload ("A vault inventory must exist for you
+    to be able to download it"), so one archive was uploaded and deleted, and the inventory
+    taken (POST /_mock/inventory). Inventory jobs need one; the tests here start from it."""
+    name = vault_name()
+    glacier.create_vault(accountId="-", vaultName=name)
+    first = upload(glacier, name, b"first archive")["archiveId"]
+    glacier.delete_archive(accountId="-", vaultName=name, archiveId=first)
+    [state] = take_inventory(glacier.meta.endpoint_url, name)
+    assert state["Taken"] and state["NumberOfArchives"] == 0
+    return name
+
+
 def inventory(client, vault, **params) -> tuple[str, dict, dict]:
-    """Runs a JSON inventory job; returns (job id, describe_job, parsed document)."""
+    """Takes the vault's inventory now (Glacier: about once a day), then runs a JSON inventory
+    job, which returns that inventory; returns (job id, describe_job, parsed document)."""
+    take_inventory(client.meta.endpoint_url, vault)
     job_id = inventory_job(client, vault, **params)
     d = describe(client, vault, job_id)
     resp, body = job_output(client, vault, job_id)
@@ -313,6 +330,7 @@ def test_describe_job_raw_has_every_field(endpoint, glacier, vault):
 
 def test_describe_inventory_job_fields(glacier, vault):
     upload(glacier, vault, b"inventoried", description="inv")
+    take_inventory(glacier.meta.endpoint_url, vault)
     job_id = inventory_job(glacier, vault, Format="CSV", Description="inventory please")
     d = describe(glacier, vault, job_id)
     assert d["Action"] == "InventoryRetrieval"
@@ -635,9 +653,11 @@ def test_inventory_json_document(glacier, vault):
 
 def test_inventory_output_headers(glacier, vault):
     upload(glacier, vault, b"x")
+    take_inventory(glacier.meta.endpoint_url, vault)
     job_id = inventory_job(glacier, vault)
     resp, body = job_output(glacier, vault, job_id)
     assert resp["status"] == 200
+    assert len(json.loads(body)["ArchiveList"]) == 1
     assert resp["contentType"] == "application/json"
     assert resp["acceptRanges"] == "bytes"
     assert "archiveDescription" not in resp
@@ -665,6 +685,7 @@ def test_inventory_csv(glacier, vault):
     descs = ["plain", 'has, comma and "quotes"', ""]
     archives = [upload(glacier, vault, blob(f"csv{i}", 100 + i), description=desc)
                 for i, desc in enumerate(descs)]
+    take_inventory(glacier.meta.endpoint_url, vault)
     job_id = inventory_job(glacier, vault, Format="CSV")
     resp, body = job_output(glacier, vault, job_id)
     assert resp["status"] == 200
@@ -814,24 +835,32 @@ def test_inventory_equal_dates_400(glacier, vault):
         inventory_job(glacier, vault, InventoryRetrievalParameters={"StartDate": t, "EndDate": t})
 
 
-def test_inventory_sets_last_inventory_date(glacier, vault):
+def test_last_inventory_date_is_the_inventorys_and_the_job_returns_it(glacier, vault):
+    """LastInventoryDate is when the vault's last inventory was taken; an inventory job returns
+    that inventory ("the last inventory it generated"), dated so, and changes nothing."""
+    before = glacier.describe_vault(accountId="-", vaultName=vault)["LastInventoryDate"]
     upload(glacier, vault, b"count me")
-    before = glacier.describe_vault(accountId="-", vaultName=vault)
-    assert "LastInventoryDate" not in before
     job_id = inventory_job(glacier, vault)
-    d = describe(glacier, vault, job_id)
+    _, body = job_output(glacier, vault, job_id)
+    doc = json.loads(body)
+    assert doc["InventoryDate"] == before and doc["ArchiveList"] == []
+    assert glacier.describe_vault(accountId="-", vaultName=vault)["LastInventoryDate"] == before
+    [state] = take_inventory(glacier.meta.endpoint_url, vault)
     after = glacier.describe_vault(accountId="-", vaultName=vault)
-    assert ISO_RE.match(after["LastInventoryDate"])
-    assert iso_to_datetime(after["LastInventoryDate"]) >= iso_to_datetime(d["CreationDate"])
+    assert after["LastInventoryDate"] == state["LastInventoryDate"]
+    assert iso_to_datetime(after["LastInventoryDate"]) > iso_to_datetime(before)
     pages = glacier.get_paginator("list_vaults").paginate(accountId="-")
     listed = [v for page in pages for v in page["VaultList"] if v["VaultName"] == vault]
     assert len(listed) == 1 and listed[0]["LastInventoryDate"] == after["LastInventoryDate"]
+    _, _, doc = inventory(glacier, vault)
+    assert len(doc["ArchiveList"]) == 1
 
 
 def test_archive_retrieval_does_not_set_last_inventory_date(glacier, vault):
+    before = glacier.describe_vault(accountId="-", vaultName=vault)["LastInventoryDate"]
     archive_id = upload(glacier, vault, b"no inventory")["archiveId"]
     retrieval_job(glacier, vault, archive_id)
-    assert "LastInventoryDate" not in glacier.describe_vault(accountId="-", vaultName=vault)
+    assert glacier.describe_vault(accountId="-", vaultName=vault)["LastInventoryDate"] == before
 
 
 # ============================================================== timing
@@ -884,18 +913,23 @@ def test_delayed_inventory_job_in_progress(fresh_server):
     c = srv.client()
     c.create_vault(accountId="-", vaultName="inv")
     upload(c, "inv", b"one")
+    [state] = take_inventory(srv.endpoint, "inv")
     job_id = inventory_job(c, "inv")
     d = describe(c, "inv", job_id)
     assert (d["Completed"], d["StatusCode"]) == (False, "InProgress")
     assert d["StatusMessage"] == "Operation in progress."
     assert "InventorySizeInBytes" not in d
-    assert "LastInventoryDate" not in c.describe_vault(accountId="-", vaultName="inv")
     with expect_error("InvalidParameterValueException", 400):
         job_output(c, "inv", job_id)
+    # An inventory taken while the job is in progress is the one it returns: the last one
+    # Glacier generated when the job completes.
+    upload(c, "inv", b"two")
+    [later] = take_inventory(srv.endpoint, "inv")
+    assert iso_to_datetime(later["LastInventoryDate"]) > iso_to_datetime(state["LastInventoryDate"])
     assert complete_all(srv.endpoint)["completed"] == 1
     _, body = job_output(c, "inv", job_id)
-    assert len(json.loads(body)["ArchiveList"]) == 1
-    assert "LastInventoryDate" in c.describe_vault(accountId="-", vaultName="inv")
+    doc = json.loads(body)
+    assert len(doc["ArchiveList"]) == 2 and doc["InventoryDate"] == later["LastInventoryDate"]
 
 
 def test_expedited_job_completes_by_itself(fresh_server):
@@ -938,6 +972,7 @@ def test_completed_job_expires(fresh_server):
         job_output(c, "exp", job_id)
     assert c.list_jobs(accountId="-", vaultName="exp")["JobList"] == []
     # the archive itself is unaffected
+    take_inventory(srv.endpoint, "exp")
     assert c.describe_vault(accountId="-", vaultName="exp")["NumberOfArchives"] == 1
 
 
@@ -948,8 +983,10 @@ def test_inventory_marker_archive_deleted_while_job_in_progress(fresh_server):
     c = srv.client()
     c.create_vault(accountId="-", vaultName="inv")
     ids = [upload(c, "inv", blob(f"late{i}", 10 + i))["archiveId"] for i in range(4)]
+    take_inventory(srv.endpoint, "inv")
     job_id = inventory_job(c, "inv", InventoryRetrievalParameters={"Marker": ids[1]})
     c.delete_archive(accountId="-", vaultName="inv", archiveId=ids[1])
+    take_inventory(srv.endpoint, "inv")   # the next inventory no longer lists it
     assert complete_all(srv.endpoint)["completed"] == 1
     _, body = job_output(c, "inv", job_id)
     assert [x["ArchiveId"] for x in json.loads(body)["ArchiveList"]] == ids[2:]
@@ -964,6 +1001,7 @@ def test_list_jobs_marker_of_job_that_left_the_listing(fresh_server):
     c = srv.client()
     c.create_vault(accountId="-", vaultName="jobs")
     archive_id = upload(c, "jobs", b"retrieve me")["archiveId"]
+    take_inventory(srv.endpoint, "jobs")
     j1, j2 = inventory_job(c, "jobs"), inventory_job(c, "jobs")
     j3 = retrieval_job(c, "jobs", archive_id, Tier="Expedited")
     j4, j5 = inventory_job(c, "jobs"), inventory_job(c, "jobs")
@@ -992,6 +1030,8 @@ def test_list_jobs_marker_of_job_that_left_the_listing(fresh_server):
     assert page() == ([j1, j2], j4)
     # A marker this server never issued, or a job of another vault, is still refused.
     c.create_vault(accountId="-", vaultName="other")
+    upload(c, "other", b"elsewhere")
+    take_inventory(srv.endpoint, "other")
     stranger = inventory_job(c, "other")
     for marker in ("no-such-job", stranger):
         with expect_error("InvalidParameterValueException", 400):

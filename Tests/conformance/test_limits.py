@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from helpers import wait_until
+from helpers import give_inventory, wait_until
 
 ZERO_HASH = "0" * 64
 
@@ -338,10 +338,11 @@ def test_bad_limit_options_are_refused_at_start(glacier_bin, flag, value, messag
     assert message in p.stderr
 
 
-def test_pipelined_requests_are_all_answered(server, vault):
+def test_pipelined_requests_are_all_answered(server, glacier, vault):
     """A client may send its next request before the previous response has fully gone out
     (pipelining, or a fast keep-alive client). Closing 'responses sent before their request
     body was read' must count requests, not look at the latest one, or the next request is cut."""
+    give_inventory(glacier, vault)   # the inventory jobs below need the vault's inventory
     body = json.dumps({"Type": "inventory-retrieval"}).encode()
     post_head = (f"POST /-/vaults/{vault}/jobs HTTP/1.1\r\nHost: x\r\nx-amz-glacier-version: 2012-06-01\r\nContent-Type: application/json\r\n"
                  f"Content-Length: {len(body)}\r\n\r\n").encode()

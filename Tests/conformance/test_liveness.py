@@ -15,7 +15,7 @@ import threading
 
 import requests
 
-from helpers import raw
+from helpers import give_inventory, raw
 
 THREADS = 48
 REQUESTS_PER_THREAD = 40
@@ -26,6 +26,7 @@ def test_mixed_pool_and_event_loop_reads_never_stall(fresh_server):
     srv = fresh_server()
     for i in range(4):
         assert raw(srv.endpoint, "PUT", f"/-/vaults/live-{i}").status_code == 201
+    give_inventory(srv.client(), "live-0")   # an inventory job needs the vault's inventory
     job = raw(srv.endpoint, "POST", "/-/vaults/live-0/jobs", data=b'{"Type":"inventory-retrieval"}',
               headers={"Content-Type": "application/json"})
     assert job.status_code == 202, job.text

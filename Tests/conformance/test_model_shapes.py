@@ -46,7 +46,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from helpers import (
-    DEFAULT_ACCOUNT, DEFAULT_REGION, MIB, blob, make_client, random_account, tree_hash,
+    DEFAULT_ACCOUNT, DEFAULT_REGION, MIB, blob, make_client, random_account, take_inventory, tree_hash,
 )
 
 MODEL = botocore.session.get_session().get_service_model("glacier")
@@ -480,8 +480,13 @@ class Ctx:
         return self.rec.attach(make_client(self.endpoint, access_key=random_account()))
 
     def archive(self, vault, data: bytes, description: str | None = "shapes archive", client=None):
+        """Uploads an archive, then takes the vault's inventory (Glacier's daily one, now), so
+        DescribeVault counts it and inventory jobs, which read the last inventory, list it."""
         kw = {"archiveDescription": description} if description is not None else {}
-        return (client or self.c).upload_archive(accountId="-", vaultName=vault, body=data, **kw)["archiveId"]
+        c = client or self.c
+        archive_id = c.upload_archive(accountId="-", vaultName=vault, body=data, **kw)["archiveId"]
+        take_inventory(c.meta.endpoint_url, vault)
+        return archive_id
 
     # -- the checked call --------------------------------------------------------
     def call(self, operation: str, fn, status: int | None = None, headers: dict | None = None,
@@ -553,8 +558,7 @@ def sc_describe_vault_new(x: Ctx):
 
 def sc_describe_vault_inventoried(x: Ctx):
     v = x.new_vault()
-    x.archive(v, b"inventoried")
-    x.c.initiate_job(accountId="-", vaultName=v, jobParameters={"Type": "inventory-retrieval"})
+    x.archive(v, b"inventoried")   # with the vault's inventory: LastInventoryDate set
     x.call("DescribeVault", lambda: x.c.describe_vault(accountId="-", vaultName=v))
 
 

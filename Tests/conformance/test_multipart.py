@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from helpers import (
     DEFAULT_ACCOUNT, DEFAULT_REGION, HEX64_RE, ISO_RE, MIB, archive_bytes_from_disk, as_hex,
-    assert_raw_error, assert_recent, blob, complete, create_archive, db_rows, expect_error,
+    assert_raw_error, assert_recent, blob, complete, create_archive, db_rows, describe_after_inventory, expect_error,
     initiate, make_client, part_headers, raw, sha256_hex, tree_hash, upload_part, upload_path,
 )
 
@@ -460,7 +460,7 @@ def test_upload_id_under_other_vault_404(glacier, vault, vault_name):
     with expect_error("ResourceNotFoundException", 404):
         glacier.abort_multipart_upload(accountId="-", vaultName=other, uploadId=upload_id)
     # untouched in its own vault
-    assert glacier.describe_vault(accountId="-", vaultName=other)["NumberOfArchives"] == 0
+    assert describe_after_inventory(glacier, other)["NumberOfArchives"] == 0
     done = complete(glacier, vault, upload_id, 500, tree_hash(data))
     assert done["ResponseMetadata"]["HTTPStatusCode"] == 201
 
@@ -492,7 +492,7 @@ def test_complete_success(glacier, vault, data_dir):
     uploads = glacier.list_multipart_uploads(accountId="-", vaultName=vault)["UploadsList"]
     assert upload_id not in [u["MultipartUploadId"] for u in uploads]
 
-    d = glacier.describe_vault(accountId="-", vaultName=vault)
+    d = describe_after_inventory(glacier, vault)
     assert (d["NumberOfArchives"], d["SizeInBytes"]) == (1, len(data))
     listed = [v for page in glacier.get_paginator("list_vaults").paginate(accountId="-")
               for v in page["VaultList"] if v["VaultName"] == vault]
@@ -527,7 +527,7 @@ def test_complete_counters_accumulate(glacier, vault):
     sizes = [1, MIB, MIB + 1]
     for i, size in enumerate(sizes):
         create_archive(glacier, vault, blob(f"acc{i}", size))
-    d = glacier.describe_vault(accountId="-", vaultName=vault)
+    d = describe_after_inventory(glacier, vault)
     assert (d["NumberOfArchives"], d["SizeInBytes"]) == (3, sum(sizes))
 
 
@@ -571,7 +571,7 @@ def test_complete_wrong_tree_hash_then_fix(glacier, vault):
     with expect_error("InvalidParameterValueException", 400):
         complete(glacier, vault, upload_id, len(data), "0" * 64)
     assert len(list_all_parts(glacier, vault, upload_id)) == 2
-    assert glacier.describe_vault(accountId="-", vaultName=vault)["NumberOfArchives"] == 0
+    assert describe_after_inventory(glacier, vault)["NumberOfArchives"] == 0
     resp = complete(glacier, vault, upload_id, len(data), tree_hash(data))
     assert resp["ResponseMetadata"]["HTTPStatusCode"] == 201
 
@@ -673,7 +673,7 @@ def test_complete_twice_returns_same_archive(endpoint, glacier, vault, data_dir)
     with expect_error("ResourceNotFoundException", 404):
         glacier.list_parts(accountId="-", vaultName=vault, uploadId=upload_id)
     # Nothing was created by the repeats.
-    assert glacier.describe_vault(accountId="-", vaultName=vault)["NumberOfArchives"] == 1
+    assert describe_after_inventory(glacier, vault)["NumberOfArchives"] == 1
     assert db_rows(data_dir, "SELECT id FROM archives WHERE vault_name = ?", (vault,)) == [(archive_id,)]
 
 
@@ -686,7 +686,7 @@ def test_complete_again_after_archive_deleted_returns_same_archive(glacier, vaul
     archive_id = complete(glacier, vault, upload_id, 100, tree_hash(data))["archiveId"]
     glacier.delete_archive(accountId="-", vaultName=vault, archiveId=archive_id)
     assert complete(glacier, vault, upload_id, 100, tree_hash(data))["archiveId"] == archive_id
-    assert glacier.describe_vault(accountId="-", vaultName=vault)["NumberOfArchives"] == 0
+    assert describe_after_inventory(glacier, vault)["NumberOfArchives"] == 0
 
 
 def test_concurrent_completes_make_one_archive(endpoint, vault):
@@ -712,7 +712,7 @@ def test_concurrent_completes_make_one_archive(endpoint, vault):
         # The later one finds the first one's completion: both succeed, with the same archive.
         assert [status for status, _ in results] == [201, 201], f"round {rnd}: {results}"
         assert results[0][1] == results[1][1], f"round {rnd}: {results}"
-    d = clients[0].describe_vault(accountId="-", vaultName=vault)
+    d = describe_after_inventory(clients[0], vault)
     assert d["NumberOfArchives"] == rounds
 
 
@@ -745,7 +745,7 @@ def test_abort_204_then_gone(glacier, vault):
     assert resp["ResponseMetadata"]["HTTPStatusCode"] == 204
     uploads = glacier.list_multipart_uploads(accountId="-", vaultName=vault)["UploadsList"]
     assert uploads == []
-    d = glacier.describe_vault(accountId="-", vaultName=vault)
+    d = describe_after_inventory(glacier, vault)
     assert (d["NumberOfArchives"], d["SizeInBytes"]) == (0, 0)
 
 
@@ -767,7 +767,7 @@ def test_abort_completed_upload_404(glacier, vault):
         glacier.abort_multipart_upload(accountId="-", vaultName=vault, uploadId=upload_id)
     # the archive is untouched, and a repeated Complete still finds it
     assert complete(glacier, vault, upload_id, 4, tree_hash(b"done"))["archiveId"] == archive_id
-    assert glacier.describe_vault(accountId="-", vaultName=vault)["NumberOfArchives"] == 1
+    assert describe_after_inventory(glacier, vault)["NumberOfArchives"] == 1
 
 
 def test_abort_leaves_other_uploads(glacier, vault):

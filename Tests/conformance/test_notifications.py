@@ -16,8 +16,8 @@ import requests
 
 from helpers import (
     DEFAULT_ACCOUNT, DEFAULT_REGION, ISO_RE, assert_raw_error, assert_recent, blob, describe,
-    expect_error, inventory_job, mock_notifications, notifications_for_job, raw, retrieval_job, upload,
-    wait_until,
+    expect_error, give_inventory, inventory_job, mock_notifications, notifications_for_job, raw, retrieval_job, upload,
+    take_inventory, wait_until,
 )
 
 ARN = f"arn:aws:glacier:{DEFAULT_REGION}:{DEFAULT_ACCOUNT}:vaults/"
@@ -132,6 +132,7 @@ def test_job_with_own_topic_is_notified(glacier, endpoint, vault):
 def test_job_without_topic_or_config_not_notified(glacier, endpoint, vault):
     archive_id = upload(glacier, vault, b"quiet")["archiveId"]
     job_id = retrieval_job(glacier, vault, archive_id)
+    take_inventory(endpoint, vault)
     inv = inventory_job(glacier, vault)
     assert describe(glacier, vault, job_id)["Completed"] is True
     assert notifications_for_job(endpoint, job_id) == []
@@ -144,6 +145,7 @@ def test_vault_config_notifies_both_events(glacier, endpoint, vault):
                                     vaultNotificationConfig={"SNSTopic": topic, "Events": EVENTS})
     archive_id = upload(glacier, vault, b"configured")["archiveId"]
     job_id = retrieval_job(glacier, vault, archive_id)
+    take_inventory(endpoint, vault)
     inv = inventory_job(glacier, vault)
     [a] = notifications_for_job(endpoint, job_id)
     [i] = notifications_for_job(endpoint, inv)
@@ -160,6 +162,7 @@ def test_vault_config_only_listed_events(glacier, endpoint, vault):
         "SNSTopic": topic, "Events": ["InventoryRetrievalCompleted"]})
     archive_id = upload(glacier, vault, b"only inventories")["archiveId"]
     job_id = retrieval_job(glacier, vault, archive_id)
+    take_inventory(endpoint, vault)
     inv = inventory_job(glacier, vault)
     assert notifications_for_job(endpoint, job_id) == []
     assert [n["Topic"] for n in notifications_for_job(endpoint, inv)] == [topic]
@@ -169,6 +172,7 @@ def test_deleted_config_no_longer_notifies(glacier, endpoint, vault):
     glacier.set_vault_notifications(accountId="-", vaultName=vault,
                                     vaultNotificationConfig={"SNSTopic": topic_arn(), "Events": EVENTS})
     glacier.delete_vault_notifications(accountId="-", vaultName=vault)
+    give_inventory(glacier, vault)
     inv = inventory_job(glacier, vault)
     assert describe(glacier, vault, inv)["Completed"] is True
     assert notifications_for_job(endpoint, inv) == []
@@ -196,6 +200,7 @@ def test_reset_clears_notifications(fresh_server):
     srv = fresh_server()
     c = srv.client()
     c.create_vault(accountId="-", vaultName="r")
+    give_inventory(c, "r")
     inventory_job(c, "r", SNSTopic=topic_arn())
     assert len(mock_notifications(srv.endpoint)) == 1
     assert raw(srv.endpoint, "POST", "/_mock/reset", version_header=False).status_code == 200
@@ -303,6 +308,7 @@ def test_vault_config_notification_published_to_moto_sns(moto, fresh_server):
     c.create_vault(accountId="-", vaultName="cfg")
     c.set_vault_notifications(accountId="-", vaultName="cfg",
                               vaultNotificationConfig={"SNSTopic": topic, "Events": EVENTS})
+    give_inventory(c, "cfg")
     job_id = inventory_job(c, "cfg")
     [m] = _receive_one(sqs, queue_url)
     msg = json.loads(m["Body"])
@@ -314,6 +320,7 @@ def test_publish_to_unknown_topic_reports_failure(moto, fresh_server):
     c = srv.client()
     c.create_vault(accountId="-", vaultName="nowhere")
     topic = topic_arn("no-such-topic-" + uuid.uuid4().hex[:8])
+    give_inventory(c, "nowhere")
     job_id = inventory_job(c, "nowhere", SNSTopic=topic)
     notes = wait_until(lambda: [n for n in notifications_for_job(srv.endpoint, job_id)
                                 if n["Delivery"] != "recorded"], timeout=10, what="delivery status")

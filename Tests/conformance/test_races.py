@@ -13,6 +13,7 @@ import requests
 from botocore.exceptions import ClientError
 
 from helpers import (
+    describe_after_inventory,
     DEFAULT_ACCOUNT, MIB, assert_blobs_match_metadata, assert_verify_ok, blob, complete, db_rows,
     expect_error, initiate, inventory, list_all_parts, list_all_uploads, retrieve, tree_hash, upload, upload_part,
 )
@@ -73,7 +74,7 @@ def test_racing_completes_make_exactly_one_archive(fresh_server):
         assert {(r["location"], r["checksum"]) for r in ok} == {
             (f"/{DEFAULT_ACCOUNT}/vaults/race/archives/{ok[0]['archiveId']}", tree_hash(data))}, ok
         winners.append((ok[0]["archiveId"], data))
-        d = c.describe_vault(accountId="-", vaultName="race")
+        d = describe_after_inventory(c, "race")
         assert d["NumberOfArchives"] == rnd + 1, f"round {rnd}: {d['NumberOfArchives']} archives"
     listed = {a["ArchiveId"]: a for a in inventory(c, "race")}
     assert set(listed) == {a for a, _ in winners}
@@ -104,7 +105,7 @@ def test_racing_deletes_and_aborts_all_succeed_once(fresh_server):
             lambda: clients[0].abort_multipart_upload(accountId="-", vaultName="again", uploadId=upload_id),
             lambda: clients[1].abort_multipart_upload(accountId="-", vaultName="again", uploadId=upload_id))
         assert all(r[0] == "ok" for r in results), f"round {rnd}: {results}"
-        d = c.describe_vault(accountId="-", vaultName="again")
+        d = describe_after_inventory(c, "again")
         assert (d["NumberOfArchives"], d["SizeInBytes"]) == (1, len(b"kept")), f"round {rnd}: {d}"
     assert [a["ArchiveId"] for a in inventory(c, "again")] == [kept]
     assert list_all_uploads(c, "again") == []
@@ -247,6 +248,6 @@ def test_delete_archive_racing_retrieval_job_keeps_the_job_whole(fresh_server):
         assert out.status_code == 200, (out.status_code, out.text[:300])
         assert out.content == data, f"round {rnd}: the job's output lost the archive's bytes"
     print("outcomes:", outcomes)
-    assert c.describe_vault(accountId="-", vaultName="dar")["NumberOfArchives"] == 0
+    assert describe_after_inventory(c, "dar")["NumberOfArchives"] == 0
     assert_blobs_match_metadata(srv.data_dir)
     assert_verify_ok(srv.data_dir)

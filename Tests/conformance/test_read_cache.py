@@ -8,7 +8,7 @@ import json
 
 from helpers import (
     DEFAULT_ACCOUNT, MIB, blob, complete, create_archive, expect_error, initiate, make_client,
-    random_account, tree_hash, upload_part,
+    random_account, take_inventory, tree_hash, upload_part,
 )
 
 
@@ -25,10 +25,16 @@ def test_describe_vault_follows_archives(glacier, vault):
     before = _poll(lambda: glacier.describe_vault(accountId="-", vaultName=vault)["NumberOfArchives"])
     assert before == 0
     created = create_archive(glacier, vault, blob("rc", 3 * MIB))
+    # Counted as of the last inventory (Describe Vault): the upload alone changes nothing,
+    # the inventory that follows it does, on the first read after it.
+    assert _poll(lambda: glacier.describe_vault(accountId="-", vaultName=vault)["NumberOfArchives"]) == 0
+    take_inventory(glacier.meta.endpoint_url, vault)
     d = glacier.describe_vault(accountId="-", vaultName=vault)
     assert (d["NumberOfArchives"], d["SizeInBytes"]) == (1, 3 * MIB)
     _poll(lambda: glacier.describe_vault(accountId="-", vaultName=vault)["NumberOfArchives"])
     glacier.delete_archive(accountId="-", vaultName=vault, archiveId=created["archiveId"])
+    assert glacier.describe_vault(accountId="-", vaultName=vault)["NumberOfArchives"] == 1
+    take_inventory(glacier.meta.endpoint_url, vault)
     assert glacier.describe_vault(accountId="-", vaultName=vault)["NumberOfArchives"] == 0
 
 
@@ -84,6 +90,7 @@ def test_remembered_responses_are_per_caller(endpoint, vault_name):
     for (account, region), client in clients.items():
         client.create_vault(accountId="-", vaultName=name)
     create_archive(clients[(other, "us-east-1")], name, blob("pc", 100))
+    take_inventory(endpoint, name)
     for (account, region), client in clients.items():
         d = _poll(lambda: client.describe_vault(accountId="-", vaultName=name))
         assert d["VaultARN"] == f"arn:aws:glacier:{region}:{account}:vaults/{name}"

@@ -28,4 +28,4 @@ def test_readme_pytest_example_passes(fresh_server, tmp_path):
     p = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(suite)],
                        capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert p.returncode == 0, p.stdout + p.stderr
-    assert "2 passed" in p.stdout, p.stdout
+    assert "3 passed" in p.stdout, p.stdout

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from helpers import (
-    MIB, archive_bytes_from_disk, blob, complete, create_archive, db_rows, expect_error, initiate,
+    MIB, archive_bytes_from_disk, blob, complete, create_archive, db_rows, describe_after_inventory, expect_error, initiate,
     raw, tree_hash, upload_part,
 )
 
@@ -50,7 +50,7 @@ def test_upload_survives_restart(fresh_server, tmp_path):
     # and the archive (with the vault counters) survives another restart
     srv.restart()
     c = srv.client()
-    d = c.describe_vault(accountId="-", vaultName="persist")
+    d = describe_after_inventory(c, "persist")
     assert (d["NumberOfArchives"], d["SizeInBytes"]) == (1, len(data))
     with expect_error("InvalidParameterValueException", 400):
         c.delete_vault(accountId="-", vaultName="persist")
@@ -102,7 +102,7 @@ def test_repeated_delete_complete_abort_recognised_after_restart(fresh_server):
     assert complete(c, "again", done, 4, tree_hash(b"done"))["archiveId"] == archive_id
     assert c.abort_multipart_upload(accountId="-", vaultName="again", uploadId=aborted)[
         "ResponseMetadata"]["HTTPStatusCode"] == 204
-    d = c.describe_vault(accountId="-", vaultName="again")
+    d = describe_after_inventory(c, "again")
     assert (d["NumberOfArchives"], d["SizeInBytes"]) == (1, 4)
 
 
@@ -117,7 +117,7 @@ def test_sigint_exits_cleanly_and_keeps_data(fresh_server):
     rows = db_rows(srv.data_dir, "SELECT number_of_archives, size_in_bytes FROM vaults WHERE name = 'intr'")
     assert rows == [(1, 9)]
     srv.start()
-    d = srv.client().describe_vault(accountId="-", vaultName="intr")
+    d = describe_after_inventory(srv.client(), "intr")
     assert (d["NumberOfArchives"], d["SizeInBytes"]) == (1, 9)
 
 
@@ -194,6 +194,6 @@ def test_orphan_blobs_are_removed_after_a_crash_not_after_a_clean_stop(fresh_ser
     srv.proc.wait(timeout=10)
     srv.start()
     assert not planted.exists(), "after a crash the orphan scan must remove unreferenced blobs"
-    d = srv.client().describe_vault(accountId="-", vaultName="orph")
+    d = describe_after_inventory(srv.client(), "orph")
     assert d["NumberOfArchives"] == 1
     assert any((srv.data_dir / "blobs").iterdir()), "the referenced blob must stay"

@@ -8,7 +8,7 @@ import pytest
 
 from helpers import (
     DEFAULT_ACCOUNT, DEFAULT_REGION, MIB, ISO_RE, assert_raw_error, assert_recent,
-    blob, create_archive, db_rows, expect_error, iso_to_datetime, raw,
+    blob, create_archive, db_rows, expect_error, iso_to_datetime, raw, take_inventory,
 )
 
 ARN_PREFIX = f"arn:aws:glacier:{DEFAULT_REGION}:{DEFAULT_ACCOUNT}:vaults/"
@@ -39,6 +39,7 @@ def test_create_vault_keeps_archives_when_recreated(glacier, vault):
     data = blob("recreate", 1000)
     create_archive(glacier, vault, data)
     glacier.create_vault(accountId="-", vaultName=vault)
+    take_inventory(glacier.meta.endpoint_url, vault)   # counts are as of the last inventory
     d = glacier.describe_vault(accountId="-", vaultName=vault)
     assert (d["NumberOfArchives"], d["SizeInBytes"]) == (1, 1000)
 
@@ -112,7 +113,10 @@ def test_delete_vault_twice(glacier, vault):
 
 def test_delete_vault_with_archive_fails(glacier, vault):
     create_archive(glacier, vault, blob("delete-nonempty", MIB + 5))
-    with expect_error("InvalidParameterValueException", 400):
+    with expect_error("InvalidParameterValueException", 400):   # written since the last inventory
+        glacier.delete_vault(accountId="-", vaultName=vault)
+    take_inventory(glacier.meta.endpoint_url, vault)
+    with expect_error("InvalidParameterValueException", 400):   # not empty as of the last inventory
         glacier.delete_vault(accountId="-", vaultName=vault)
     d = glacier.describe_vault(accountId="-", vaultName=vault)
     assert d["NumberOfArchives"] == 1 and d["SizeInBytes"] == MIB + 5

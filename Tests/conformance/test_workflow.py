@@ -16,7 +16,7 @@ import pytest
 from botocore.utils import calculate_tree_hash
 
 from helpers import (
-    ACCESS_KEY, DEFAULT_ACCOUNT, DEFAULT_REGION, ISO_RE, MIB, SECRET_KEY, blob, expect_error, tree_hash,
+    ACCESS_KEY, DEFAULT_ACCOUNT, DEFAULT_REGION, ISO_RE, MIB, SECRET_KEY, blob, expect_error, take_inventory, tree_hash,
 )
 
 
@@ -52,10 +52,14 @@ def run_boto3_workflow(glacier, vault: str, data: bytes):
     archive_id = done["archiveId"]
     assert done["checksum"] == tree_hash(data)
     assert done["location"] == f"/{DEFAULT_ACCOUNT}/vaults/{vault}/archives/{archive_id}"
+    # DescribeVault counts archives as of the vault's last inventory: none yet.
+    d = glacier.describe_vault(accountId="-", vaultName=vault)
+    assert (d["NumberOfArchives"], d["SizeInBytes"], d.get("LastInventoryDate")) == (0, 0, None)
+
+    # 3. inventory: Glacier takes one about once a day (POST /_mock/inventory: now)
+    take_inventory(glacier.meta.endpoint_url, vault)
     d = glacier.describe_vault(accountId="-", vaultName=vault)
     assert (d["NumberOfArchives"], d["SizeInBytes"]) == (1, len(data))
-
-    # 3. inventory
     inv = glacier.initiate_job(accountId="-", vaultName=vault, jobParameters={"Type": "inventory-retrieval"})
     job = wait_for_job(glacier, vault, inv["jobId"])
     assert (job["Action"], job["StatusCode"]) == ("InventoryRetrieval", "Succeeded")
@@ -89,6 +93,12 @@ def run_boto3_workflow(glacier, vault: str, data: bytes):
     # 5. clean up
     assert glacier.delete_archive(accountId="-", vaultName=vault, archiveId=archive_id)[
         "ResponseMetadata"]["HTTPStatusCode"] == 204
+    # Still counted until the next inventory, and the vault was written to since the last one.
+    d = glacier.describe_vault(accountId="-", vaultName=vault)
+    assert (d["NumberOfArchives"], d["SizeInBytes"]) == (1, len(data))
+    with expect_error("InvalidParameterValueException", 400):
+        glacier.delete_vault(accountId="-", vaultName=vault)
+    take_inventory(glacier.meta.endpoint_url, vault)
     d = glacier.describe_vault(accountId="-", vaultName=vault)
     assert (d["NumberOfArchives"], d["SizeInBytes"]) == (0, 0)
     assert glacier.delete_vault(accountId="-", vaultName=vault)["ResponseMetadata"]["HTTPStatusCode"] == 204
@@ -124,12 +134,14 @@ def test_boto3_resource_workflow(endpoint, vault_name):
     out = job.get_output()
     assert out["body"].read() == data
     assert out["checksum"] == tree_hash(data)
+    take_inventory(endpoint, name)   # Glacier's daily inventory, taken now
     inv = vault.initiate_inventory_retrieval()
     inv.reload()
     doc = json.loads(inv.get_output()["body"].read())
     assert [a["ArchiveId"] for a in doc["ArchiveList"]] == [archive.id]
     assert sorted(j.id for j in vault.jobs.all()) == sorted([job.id, inv.id])
     archive.delete()
+    take_inventory(endpoint, name)   # deletable once an inventory after the last write lists nothing
     vault.delete()
     with expect_error("ResourceNotFoundException", 404):
         vault.load()
@@ -140,7 +152,7 @@ def test_boto3_resource_workflow(endpoint, vault_name):
 
 
 
-def test_cli_workflow(aws, vault_name, tmp_path):
+def test_cli_workflow(aws, endpoint, vault_name, tmp_path):
     name = vault_name("cli-workflow")
     v = ["--account-id", "-", "--vault-name", name]
     assert aws("create-vault", *v) == {"location": f"/{DEFAULT_ACCOUNT}/vaults/{name}"}
@@ -153,6 +165,7 @@ def test_cli_workflow(aws, vault_name, tmp_path):
     assert out["checksum"] == tree_hash(data)
     assert out["location"] == f"/{DEFAULT_ACCOUNT}/vaults/{name}/archives/{archive_id}"
 
+    take_inventory(endpoint, name)   # Glacier's daily inventory, taken now
     inv = aws("initiate-job", *v, "--job-parameters", '{"Type":"inventory-retrieval"}')
     assert inv["location"] == f"/{DEFAULT_ACCOUNT}/vaults/{name}/jobs/{inv['jobId']}"
     job = aws("describe-job", *v, f"--job-id={inv['jobId']}")
@@ -197,6 +210,10 @@ def test_cli_workflow(aws, vault_name, tmp_path):
     assert aws("delete-archive", *v, f"--archive-id={archive_id}") is None
     p = aws("delete-archive", *v, "--archive-id=never-uploaded", check=False)
     assert p.returncode != 0 and "ResourceNotFoundException" in p.stderr
+    # Written to since the last inventory: not deletable until the next one.
+    p = aws("delete-vault", *v, check=False)
+    assert p.returncode != 0 and "Vault not empty or recently written to" in p.stderr
+    take_inventory(endpoint, name)
     assert aws("delete-vault", *v) is None
     p = aws("describe-vault", *v, check=False)
     assert p.returncode != 0 and "ResourceNotFoundException" in p.stderr

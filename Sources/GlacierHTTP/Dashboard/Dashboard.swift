@@ -121,7 +121,7 @@ struct Dashboard: Sendable {
             vault: vault, archives: archives, order: order, descending: descending, page: pageIndex, pageSize: Self.archivePageSize,
             uploads: uploads.uploads, uploadCount: uploads.total, jobs: try await service.jobSummaries(key),
             configuration: try await service.vaultConfiguration(key), now: now, offsetSeconds: offsetSeconds,
-            showScope: DashboardPages.severalScopes(all.map(\.vault.key)))))
+            showScope: DashboardPages.severalScopes(all.map(\.vault.key)), inventories: service.inventoryMode == .daily)))
     }
 
     func requestsPage(operation: String?, vault: String?, status: String?, before: String?) -> String {

@@ -93,6 +93,9 @@ enum DashboardAssets {
         .legend { margin: 8px 0 0; font-size: 12.5px; display: flex; align-items: center; gap: 6px; flex-wrap: wrap; }
         .legend .key { display: inline-block; width: 12px; height: 12px; border-radius: 3px; margin-left: 6px; }
         .legend .key.ok { background: #34a365; } .legend .key.miss { background: #fbe3e0; border: 1.5px dashed #d9534f; }
+        .toolbar { display: flex; align-items: center; gap: 12px; margin: -4px 0 16px; }
+        p.note { font-size: 12.5px; margin: 10px 0 0; }
+        td.inventory, th.inventory { white-space: nowrap; }
         .missing-list { color: var(--bad); font-size: 12.5px; margin: 6px 0 0; }
         details summary { cursor: pointer; color: var(--brand); margin-top: 8px; }
         #flash { max-width: 1240px; margin: 0 auto; padding: 0 24px; }
@@ -170,6 +173,10 @@ enum DashboardAssets {
             if (typeof answer.cleared === 'number') { return 'Disarmed ' + answer.cleared + ' fault rule(s).'; }
             if (answer.Now) { return 'The server clock is now ' + answer.Now + '.'; }
             if (answer.Faults) { return 'Fault armed; ' + answer.Faults.length + ' rule(s) armed.'; }
+            if (answer.Inventories) {
+              var taken = answer.Inventories.filter(function (v) { return v.Taken; }).length;
+              return 'Took ' + taken + ' inventory(ies); ' + (answer.Inventories.length - taken) + ' vault(s) unchanged since their last one.';
+            }
             return form.getAttribute('data-done') || 'Done.';
           }
 

@@ -16,6 +16,8 @@ struct DashboardServerInfo: Sendable {
     var journalCapacity = RequestJournal.defaultCapacity
     var defaultAccountID = "123456789012"
     var defaultRegion = "us-east-1"
+    /// `--inventory`: daily snapshots (Glacier's behaviour) or live counts.
+    var inventoryMode = InventoryMode.daily
 }
 
 /// The dashboard's pages, rendered from the domain's query results. Pure functions: they read
@@ -86,7 +88,7 @@ enum DashboardPages {
     // MARK: Overview
 
     struct Overview {
-        var vaults: [GlacierService.VaultDescription]
+        var vaults: [GlacierService.DashboardVault]
         var info: DashboardServerInfo
         var now: Milliseconds
         var offsetSeconds: Int64
@@ -127,24 +129,45 @@ enum DashboardPages {
                 <p class="empty">No vaults yet. Create one with an SDK or the AWS CLI pointed at this server, e.g. <code>aws glacier create-vault --account-id - --vault-name my-vault --endpoint-url URL-OF-THIS-SERVER</code>; it shows here within two seconds.</p>
                 """
         } else {
+            let daily = o.info.inventoryMode == .daily
             body += "<table class=\"grid\" id=\"vaults\"><thead><tr><th>Name</th>"
             if several { body += "<th>Account</th><th>Region</th>" }
-            body += "<th class=\"num\">Archives</th><th class=\"num\">Size</th><th>Created</th><th>Last inventory</th></tr></thead><tbody>"
+            body += "<th class=\"num\">Archives</th><th class=\"num\">Size</th>"
+            body += daily ? "<th title=\"What DescribeVault and ListVaults answer: the counts of the vault's last inventory\">Last inventory</th>" : "<th>Last inventory</th>"
+            body += "<th>Created</th></tr></thead><tbody>"
             for v in o.vaults {
                 body += "<tr data-vault=\"\(e(v.vault.name))\"><td><a href=\"\(vaultLink(v.vault.key))\">\(e(v.vault.name))</a></td>"
                 if several { body += "<td><code>\(e(v.vault.key.accountID))</code></td><td>\(e(v.vault.key.region))</td>" }
                 body += "<td class=\"num\">\(DashboardFormat.count(v.numberOfArchives))</td><td class=\"num\">\(DashboardFormat.size(v.sizeInBytes))</td>"
-                body += "<td>\(DashboardFormat.time(v.creationDate, now: o.now))</td>"
-                body += "<td>\(v.lastInventoryDate.map { DashboardFormat.time($0, now: o.now) } ?? "<span class=\"muted\">never</span>")</td></tr>"
+                body += "<td class=\"inventory\">\(inventoryCell(v, daily: daily, now: o.now))</td>"
+                body += "<td>\(DashboardFormat.time(v.creationDate, now: o.now))</td></tr>"
             }
-            body += "</tbody><tfoot><tr><th>Total</th>\(several ? "<th></th><th></th>" : "")<th class=\"num\">\(DashboardFormat.count(archives))</th><th class=\"num\">\(DashboardFormat.size(bytes))</th><th></th><th></th></tr></tfoot></table>"
+            let invArchives = o.vaults.reduce(Int64(0)) { $0 + $1.inventoryArchives }
+            let invBytes = o.vaults.reduce(Int64(0)) { $0 + $1.inventorySize }
+            body += "</tbody><tfoot><tr><th>Total</th>\(several ? "<th></th><th></th>" : "")<th class=\"num\">\(DashboardFormat.count(archives))</th><th class=\"num\">\(DashboardFormat.size(bytes))</th>"
+            body += "<th class=\"inventory\">\(daily ? "\(DashboardFormat.count(invArchives)) · \(DashboardFormat.size(invBytes))" : "")</th><th></th></tr></tfoot></table>"
+            if daily {
+                body += "<p class=\"muted note\">Archives and Size are what each vault holds now. DescribeVault, ListVaults and inventory jobs answer from the <em>last inventory</em>, taken when the server's clock passes 00:00 UTC or with <em>Take inventories</em> below (<code>--inventory daily</code>).</p>"
+            }
         }
         body += "</section>"
         body += "<div class=\"columns\">"
         body += serverPanel(o)
-        body += actionsPanel()
+        body += actionsPanel(inventories: o.info.inventoryMode == .daily)
         body += "</div>"
         return shell(title: "Overview", section: .overview, now: o.now, offsetSeconds: o.offsetSeconds, body: body)
+    }
+
+    /// The last inventory's counts, date and the writes since; or that there is none.
+    static func inventoryCell(_ v: GlacierService.DashboardVault, daily: Bool, now: Milliseconds) -> String {
+        guard let date = v.lastInventoryDate else { return "<span class=\"muted\">none yet</span>" }
+        guard daily else { return DashboardFormat.time(date, now: now) }
+        var cell = "<span class=\"inv-counts\">\(DashboardFormat.count(v.inventoryArchives)) · \(DashboardFormat.size(v.inventorySize))</span>"
+        cell += " <span class=\"muted\">\(DashboardFormat.relative(date, now: now))</span>"
+        if v.writesSinceInventory > 0 {
+            cell += " <span class=\"badge warn inv-writes\">\(DashboardFormat.count(v.writesSinceInventory)) write\(v.writesSinceInventory == 1 ? "" : "s") since</span>"
+        }
+        return cell
     }
 
     static func serverPanel(_ o: Overview) -> String {
@@ -160,6 +183,7 @@ enum DashboardPages {
             <dt><code>--auth</code></dt><dd id="opt-auth">\(e(o.info.authentication))</dd>
             <dt><code>--job-delay</code></dt><dd id="opt-job-delay">\(delays.isEmpty ? "none <span class=\"muted\">(jobs complete at once)</span>" : e(delays.joined(separator: ", ")))</dd>
             <dt><code>--job-expiry</code></dt><dd>\(DashboardFormat.duration(o.info.jobExpiry))</dd>
+            <dt><code>--inventory</code></dt><dd id="opt-inventory">\(o.info.inventoryMode == .daily ? "daily <span class=\"muted\">(counts as of the last inventory, as Glacier)</span>" : "live <span class=\"muted\">(counts as they are now)</span>")</dd>
             <dt>Data directory</dt><dd id="opt-data-dir">\(data)</dd>
             <dt>Request journal</dt><dd>\(o.info.journalCapacity == 0 ? "off" : "last \(DashboardFormat.count(o.info.journalCapacity)) requests")</dd>
             <dt>Default account, region</dt><dd><code>\(e(o.info.defaultAccountID))</code>, \(e(o.info.defaultRegion))</dd>
@@ -169,7 +193,11 @@ enum DashboardPages {
             """
     }
 
-    static func actionsPanel() -> String {
+    static func actionsPanel(inventories: Bool) -> String {
+        let inventory = inventories ? """
+            <div class="action-row"><div><strong>Take inventories</strong><p class="muted">Every vault with archives added or deleted since its last inventory gets a new one now, as at 00:00 UTC.</p></div>\(actionForm(endpoint: "/_mock/inventory", label: "Take inventories", confirm: "Take a new inventory of every vault written since its last one? DescribeVault, ListVaults and inventory jobs will answer from it.", id: "take-inventory"))</div>
+            """ : ""
+
         let clockFields = """
             <input type="number" name="amount" min="1" value="1" required aria-label="amount" class="narrow">\
             <select name="unit" aria-label="unit"><option value="1">seconds</option><option value="60">minutes</option><option value="3600" selected>hours</option><option value="86400">days</option></select>
@@ -178,7 +206,7 @@ enum DashboardPages {
             <section class="panel" id="actions">
             <h2>Actions</h2>
             <div class="action-row"><div><strong>Complete pending jobs</strong><p class="muted">Every InProgress job completes now, whatever <code>--job-delay</code> says.</p></div>\(actionForm(endpoint: "/_mock/jobs/complete", label: "Complete jobs", id: "complete-jobs"))</div>
-            <div class="action-row"><div><strong>Advance the clock</strong><p class="muted">Moves the server's clock forward: jobs complete and expire, locks expire.</p></div>\(actionForm(endpoint: "/_mock/clock", label: "Advance", confirm: "Move the server's clock forward? It cannot be moved back except by a reset.", id: "advance-clock", fields: clockFields))</div>
+            \(inventory)<div class="action-row"><div><strong>Advance the clock</strong><p class="muted">Moves the server's clock forward: jobs complete and expire, locks expire.</p></div>\(actionForm(endpoint: "/_mock/clock", label: "Advance", confirm: "Move the server's clock forward? It cannot be moved back except by a reset.", id: "advance-clock", fields: clockFields))</div>
             <div class="action-row"><div><strong>Reset</strong><p class="muted">Deletes every vault, archive, upload, job and notification, disarms faults, clears the journal, sets the clock back.</p></div>\(actionForm(endpoint: "/_mock/reset", label: "Reset server", confirm: "Delete every vault, archive, upload and job on this server? This cannot be undone.", danger: true, id: "reset", done: "The server was reset: no vaults, no faults, an empty journal, the wall clock."))</div>
             </section>
             """
@@ -187,7 +215,7 @@ enum DashboardPages {
     // MARK: Vault
 
     struct VaultPage {
-        var vault: GlacierService.VaultDescription
+        var vault: GlacierService.DashboardVault
         var archives: [ArchiveRow]
         var order: MetadataStore.ArchiveOrder
         var descending: Bool
@@ -200,6 +228,8 @@ enum DashboardPages {
         var now: Milliseconds
         var offsetSeconds: Int64
         var showScope: Bool
+        /// `--inventory daily`: the last inventory's counts are shown, and can be taken.
+        var inventories = false
     }
 
     static func vault(_ p: VaultPage) -> String {
@@ -209,7 +239,7 @@ enum DashboardPages {
             <h1>\(e(key.name))</h1>
             <p class="arn"><code>\(e(p.vault.vault.arn))</code></p>
             <section class="cards">
-            <div class="card"><div class="label">Archives</div><div class="value" id="vault-archives">\(DashboardFormat.count(p.vault.numberOfArchives))</div></div>
+            <div class="card"><div class="label">Archives</div><div class="value" id="vault-archives">\(DashboardFormat.count(p.vault.numberOfArchives))</div>\(p.inventories ? "<div class=\"sub\" id=\"vault-inventory\">last inventory: \(p.vault.lastInventoryDate == nil ? "none yet" : "\(DashboardFormat.count(p.vault.inventoryArchives)) · \(DashboardFormat.bytes(p.vault.inventorySize))")</div>" : "")</div>
             <div class="card"><div class="label">Size</div><div class="value">\(DashboardFormat.size(p.vault.sizeInBytes))</div></div>
             <div class="card"><div class="label">Uploads in progress</div><div class="value">\(p.uploadCount)</div></div>
             <div class="card"><div class="label">Jobs</div><div class="value">\(p.jobs.count)</div><div class="sub">\(p.jobs.filter { !$0.completed }.count) in progress</div></div>
@@ -217,6 +247,14 @@ enum DashboardPages {
             </section>
             """
         if p.showScope { body += "<p>Account <code>\(e(key.accountID))</code>, region <strong>\(e(key.region))</strong></p>" }
+        if p.inventories {
+            let fields = "<input type=\"hidden\" name=\"VaultName\" data-json=\"VaultName\" value=\"\(e(key.name))\">"
+            body += "<div class=\"toolbar\">"
+            body += actionForm(
+                endpoint: "/_mock/inventory", label: "Take inventory", confirm: "Take a new inventory of every vault named \(key.name)? DescribeVault, ListVaults and inventory jobs will answer from it.",
+                id: "take-vault-inventory", fields: fields)
+            body += "<span class=\"muted\">DescribeVault answers from the last inventory\(p.vault.writesSinceInventory > 0 ? "; \(p.vault.writesSinceInventory) archive(s) added or deleted since" : "").</span></div>"
+        }
         body += archivesSection(p)
         body += uploadsSection(p)
         body += jobsSection(p)

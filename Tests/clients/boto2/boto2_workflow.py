@@ -10,6 +10,7 @@ import hashlib
 import json
 import sys
 import traceback
+import urllib.request
 
 import boto
 from boto.glacier.concurrent import ConcurrentUploader
@@ -24,6 +25,16 @@ MIB = 1024 * 1024
 
 def emit(step, **fields):
     print(json.dumps(dict(step=step, **fields), default=str), flush=True)
+
+
+def take_inventory(port, vault_name):
+    """glacier-mock's POST /_mock/inventory: the vault inventory Glacier takes about once a day,
+    taken now. DescribeVault counts archives as of the vault's last inventory, as on AWS."""
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/_mock/inventory", method="POST",
+                                 data=json.dumps({"VaultName": vault_name}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        assert r.status == 200, r.status
 
 
 def main():
@@ -56,6 +67,7 @@ def main():
 
     uploads = layer1.list_multipart_uploads(vault_name)
     emit("list_multipart_uploads", count=len(uploads["UploadsList"]))
+    take_inventory(port, vault_name)   # a day passes: the uploads are in the vault's inventory
     desc = layer1.describe_vault(vault_name)
     emit("describe_vault", number_of_archives=desc["NumberOfArchives"], size=desc["SizeInBytes"],
          arn=desc["VaultARN"])

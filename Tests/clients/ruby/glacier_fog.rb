@@ -11,6 +11,7 @@
 
 require 'digest'
 require 'json'
+require 'net/http'
 require 'fog/aws'
 
 MIB = 1024 * 1024
@@ -92,6 +93,14 @@ def vault_fields(v)
   { 'name' => v.id, 'arn' => v.arn, 'number_of_archives' => v.number_of_archives,
     'size_in_bytes' => v.size_in_bytes, 'created_at' => iso(v.created_at),
     'last_inventory_at' => iso(v.last_inventory_at) }
+end
+
+# glacier-mock's POST /_mock/inventory: the vault inventory Glacier takes about once a day,
+# taken now. DescribeVault and inventory jobs read the vault's last inventory, as on AWS.
+def take_inventory(port, vault_name)
+  res = Net::HTTP.post(URI("http://127.0.0.1:#{port}/_mock/inventory"), JSON.generate('VaultName' => vault_name),
+                       'Content-Type' => 'application/json')
+  raise "POST /_mock/inventory answered #{res.code}: #{res.body}" unless res.code == '200'
 end
 
 def connect(port, recorder, secret: 'test')
@@ -181,6 +190,7 @@ def main
                    'part_size' => parts['PartSizeInBytes'], 'description' => parts['ArchiveDescription'],
                    'abort_status' => aborted, 'after_abort' => gone, 'requests' => rec.take)
 
+  take_inventory(port, vault_name)   # a day passes: the uploads are in the vault's inventory
   emit('describe_vault', vault_fields(glacier.vaults.get(vault_name)).merge('requests' => rec.take))
 
   r = vault.set_notification_configuration(TOPIC, EVENTS)
@@ -220,6 +230,7 @@ def main
   single.destroy
   emit('delete_archive', 'archive_id' => single.id, 'requests' => rec.take)
 
+  take_inventory(port, vault_name)   # a day passes: the deletion is in the vault's inventory
   inv = vault.jobs.create(type: 'inventory-retrieval', format: 'JSON', description: 'fog inventory')
   ok, seen = wait_job(inv)
   out = inv.get_output   # fog decodes an application/json body into a Hash

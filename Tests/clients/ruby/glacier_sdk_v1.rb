@@ -15,6 +15,7 @@
 
 require 'digest'
 require 'json'
+require 'net/http'
 require 'stringio'
 require 'aws-sdk'
 
@@ -64,6 +65,14 @@ class Recorder
     @log = []
     out
   end
+end
+
+# glacier-mock's POST /_mock/inventory: the vault inventory Glacier takes about once a day,
+# taken now. DescribeVault reads the vault's last inventory, as on AWS.
+def take_inventory(port, vault_name)
+  res = Net::HTTP.post(URI("http://127.0.0.1:#{port}/_mock/inventory"), JSON.generate('VaultName' => vault_name),
+                       'Content-Type' => 'application/json')
+  raise "POST /_mock/inventory answered #{res.code}: #{res.body}" unless res.code == '200'
 end
 
 def connect(port, recorder, secret: 'test')
@@ -142,6 +151,7 @@ def main
   emit('list_multipart_uploads', 'uploads' => uploads[:uploads_list], 'marker' => uploads[:marker],
                                  'requests' => rec.take)
 
+  take_inventory(port, vault_name)   # a day passes: the uploads are in the vault's inventory
   desc = client.describe_vault(ids)
   emit('describe_vault', 'data' => desc.data.reject { |k, _| k == :request_id }, 'requests' => rec.take)
 

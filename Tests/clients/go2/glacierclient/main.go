@@ -480,6 +480,20 @@ func main() {
 			"size": multiSize, "sent_checksum": sum})
 	}
 
+	// A day passes for the vault's inventory (POST /_mock/inventory takes it now): DescribeVault
+	// counts archives as of the vault's last inventory, as Glacier does.
+	{
+		body := fmt.Sprintf(`{"VaultName":%q}`, *vault)
+		resp, err := http.Post(endpoint+"/_mock/inventory", "application/json", strings.NewReader(body))
+		if err != nil {
+			fatal("inventory", err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			fatal("inventory", fmt.Errorf("POST /_mock/inventory answered %d", resp.StatusCode))
+		}
+	}
+
 	// DescribeVault
 	{
 		out, err := svc.DescribeVault(tagged("describe_vault"), &glacier.DescribeVaultInput{VaultName: vault})
