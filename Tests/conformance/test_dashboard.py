@@ -340,7 +340,7 @@ def test_inventory_counts_and_take_inventory(browser, dash, client):
     assert browser.find_element(By.CSS_SELECTOR, row + " .inv-counts").text == "2 · 2 KiB"
     # The vault page's own button takes this vault's inventory.
     click_link(browser, name)
-    assert browser.find_element(By.ID, "vault-inventory").text == "last inventory: 2 · 2 KiB"
+    assert browser.find_element(By.ID, "vault-inventory").text == "2 · 2 KiB"
     submit(browser, "take-vault-inventory", accept=True)
     assert flash_text(browser).startswith("Took 1 inventory(ies)")
     WebDriverWait(browser, WAIT).until(EC.text_to_be_present_in_element((By.ID, "vault-inventory"), "3 · 3 KiB"))

@@ -116,6 +116,7 @@ enum DashboardAssets {
           var stateURL = document.body.getAttribute('data-state');
           var lastKey = null;
           var refreshing = false;
+          var again = false;
 
           function flash(kind, text) {
             var box = document.getElementById('flash');
@@ -135,8 +136,10 @@ enum DashboardAssets {
             return !!(el && main && main.contains(el) && /^(INPUT|SELECT|TEXTAREA)$/.test(el.tagName));
           }
 
+          // A refresh asked for while one is in flight runs again after it, so that a change
+          // seen meanwhile is not lost.
           function refresh() {
-            if (refreshing) { return Promise.resolve(); }
+            if (refreshing) { again = true; return Promise.resolve(); }
             refreshing = true;
             return fetch(location.href, { cache: 'no-store' }).then(function (r) { return r.text(); }).then(function (text) {
               var doc = new DOMParser().parseFromString(text, 'text/html');
@@ -153,7 +156,10 @@ enum DashboardAssets {
               var current = document.getElementById('clock');
               if (clock && current) { current.replaceWith(document.importNode(clock, true)); }
               document.title = doc.title;
-            }).finally(function () { refreshing = false; });
+            }).finally(function () {
+              refreshing = false;
+              if (again) { again = false; refresh(); }
+            });
           }
 
           function poll() {

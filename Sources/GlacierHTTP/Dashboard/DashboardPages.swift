@@ -239,11 +239,11 @@ enum DashboardPages {
             <h1>\(e(key.name))</h1>
             <p class="arn"><code>\(e(p.vault.vault.arn))</code></p>
             <section class="cards">
-            <div class="card"><div class="label">Archives</div><div class="value" id="vault-archives">\(DashboardFormat.count(p.vault.numberOfArchives))</div>\(p.inventories ? "<div class=\"sub\" id=\"vault-inventory\">last inventory: \(p.vault.lastInventoryDate == nil ? "none yet" : "\(DashboardFormat.count(p.vault.inventoryArchives)) · \(DashboardFormat.bytes(p.vault.inventorySize))")</div>" : "")</div>
+            <div class="card"><div class="label">Archives</div><div class="value" id="vault-archives">\(DashboardFormat.count(p.vault.numberOfArchives))</div>\(p.inventories ? "<div class=\"sub\">last inventory: <span id=\"vault-inventory\">\(p.vault.lastInventoryDate == nil ? "none yet" : "\(DashboardFormat.count(p.vault.inventoryArchives)) · \(DashboardFormat.bytes(p.vault.inventorySize))")</span>\(p.vault.lastInventoryDate.map { ", " + DashboardFormat.relative($0, now: p.now) } ?? "")</div>" : "<div class=\"sub\">last inventory: \(p.vault.lastInventoryDate.map { DashboardFormat.relative($0, now: p.now) } ?? "never")</div>")</div>
             <div class="card"><div class="label">Size</div><div class="value">\(DashboardFormat.size(p.vault.sizeInBytes))</div></div>
             <div class="card"><div class="label">Uploads in progress</div><div class="value">\(p.uploadCount)</div></div>
             <div class="card"><div class="label">Jobs</div><div class="value">\(p.jobs.count)</div><div class="sub">\(p.jobs.filter { !$0.completed }.count) in progress</div></div>
-            <div class="card"><div class="label">Created</div><div class="value small">\(DashboardFormat.date(p.vault.creationDate))</div><div class="sub">last inventory: \(p.vault.lastInventoryDate.map(DashboardFormat.date) ?? "never")</div></div>
+            <div class="card"><div class="label">Created</div><div class="value small">\(DashboardFormat.date(p.vault.creationDate))</div><div class="sub">\(DashboardFormat.relative(p.vault.creationDate, now: p.now))</div></div>
             </section>
             """
         if p.showScope { body += "<p>Account <code>\(e(key.accountID))</code>, region <strong>\(e(key.region))</strong></p>" }
