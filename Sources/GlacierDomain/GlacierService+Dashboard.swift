@@ -166,9 +166,10 @@ extension GlacierService {
             lock: lock, notificationTopic: topic, notificationEvents: events)
     }
 
-    /// The recorded job-completion notifications, oldest first.
-    public func notificationRows() async throws -> [MetadataStore.NotificationRow] {
-        try await store.notifications()
+    /// The newest `limit` recorded job-completion notifications, newest first, and how many
+    /// were recorded in all.
+    public func newestNotifications(limit: Int) async throws -> (rows: [MetadataStore.NotificationRow], total: Int) {
+        try await store.newestNotifications(limit: limit)
     }
 
     /// `--job-delay`, per tier (absent: jobs complete at once).

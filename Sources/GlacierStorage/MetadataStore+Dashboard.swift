@@ -58,4 +58,17 @@ extension MetadataStore {
                 arguments: [vault.accountID, vault.region, vault.name]) ?? 0
         }
     }
+
+    /// The newest `limit` recorded notifications, newest first, and how many there are.
+    public func newestNotifications(limit: Int) async throws -> (rows: [NotificationRow], total: Int) {
+        try await database.read { db in
+            let rows = try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT * FROM notifications ORDER BY seq DESC LIMIT ?"), arguments: [limit]
+            ).map {
+                NotificationRow(seq: $0["seq"], topic: $0["topic"], message: $0["message"], created: $0["created"], delivery: $0["delivery"])
+            }
+            let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM notifications")) ?? 0
+            return (rows, total)
+        }
+    }
 }

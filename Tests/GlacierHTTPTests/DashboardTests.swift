@@ -1,7 +1,7 @@
 import Foundation
 import GlacierDomain
 @testable import GlacierHTTP
-import GlacierStorage
+@testable import GlacierStorage
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -63,6 +63,24 @@ import TreeHash
         #expect(DashboardFormat.relative(0, now: 7_200_000) == "2 h ago")
         #expect(DashboardPages.statusMatches("error", 404) && !DashboardPages.statusMatches("error", 200))
         #expect(DashboardPages.statusMatches("5xx", 503) && !DashboardPages.statusMatches("4xx", 503))
+    }
+
+    @Test func faultsPageShowsTheNewestNotificationsAndEscapesThem() {
+        let rows = (1...3).reversed().map {
+            MetadataStore.NotificationRow(
+                seq: Int64($0), topic: "arn:aws:sns:us-east-1:123456789012:<t\($0)>",
+                message: "{\"Action\":\"ArchiveRetrieval\",\"StatusCode\":\"Succeeded\",\"JobDescription\":\"<b>x</b>\"}",
+                created: 0, delivery: "recorded")
+        }
+        let page = DashboardPages.faults(.init(faults: [], notifications: rows, notificationCount: 250, now: 0, offsetSeconds: 0))
+        #expect(page.contains("<h2>Notifications <span class=\"muted\">250</span></h2>"))
+        #expect(page.contains("The newest 3 of 250 are shown"))
+        #expect(page.contains("<code>arn:aws:sns:us-east-1:123456789012:&lt;t3&gt;</code>"))
+        #expect(!page.contains("<b>x</b>") && page.contains("&lt;b&gt;x&lt;/b&gt;"))
+        // Newest first.
+        let t3 = page.range(of: "&lt;t3&gt;")!.lowerBound
+        let t1 = page.range(of: "&lt;t1&gt;")!.lowerBound
+        #expect(t3 < t1)
     }
 
     @Test func journalPagesNewestFirstWithoutCopyingTheRing() {

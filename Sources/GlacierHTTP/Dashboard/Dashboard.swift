@@ -92,7 +92,7 @@ struct Dashboard: Sendable {
         let (entries, _) = journal.snapshotCount()
         return DashboardPages.overview(.init(
             vaults: try await service.allVaults(), info: info, now: service.now(), offsetSeconds: offsetSeconds,
-            armedFaults: faults.armed.count, journalEntries: entries, notifications: try await service.notificationRows().count))
+            armedFaults: faults.armed.count, journalEntries: entries, notifications: try await service.newestNotifications(limit: 0).total))
     }
 
     func vaultPage(account: String?, region: String?, name: String?, sort: String?, dir: String?, page: String?) async throws -> Response {
@@ -137,9 +137,13 @@ struct Dashboard: Sendable {
             capacity: journal.capacity, dropped: journal.droppedCount, now: service.now(), offsetSeconds: offsetSeconds))
     }
 
+    /// Notifications shown (the newest).
+    static let notificationsShown = 100
+
     func faultsPage() async throws -> String {
-        DashboardPages.faults(.init(
-            faults: faults.armed, notifications: try await service.notificationRows(), now: service.now(), offsetSeconds: offsetSeconds))
+        let notes = try await service.newestNotifications(limit: Self.notificationsShown)
+        return DashboardPages.faults(.init(
+            faults: faults.armed, notifications: notes.rows, notificationCount: notes.total, now: service.now(), offsetSeconds: offsetSeconds))
     }
 
     /// `{"Changes", "LastRequest", "Faults", "Now", "OffsetSeconds"}`: what the script polls.

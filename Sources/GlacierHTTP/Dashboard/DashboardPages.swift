@@ -586,7 +586,9 @@ enum DashboardPages {
 
     struct FaultsPage {
         var faults: [FaultInjector.Rule]
+        /// The newest, newest first.
         var notifications: [MetadataStore.NotificationRow]
+        var notificationCount: Int
         var now: Milliseconds
         var offsetSeconds: Int64
     }
@@ -621,18 +623,21 @@ enum DashboardPages {
         body += "<h3>Arm a fault</h3><p class=\"muted\">The next matching requests get this error (and/or wait this long) instead of being served.</p>"
         body += actionForm(endpoint: "/_mock/faults", label: "Arm fault", id: "arm-fault", fields: armFields)
         body += "</section>"
-        body += "<section class=\"panel\" id=\"notifications\"><h2>Notifications <span class=\"muted\">\(f.notifications.count)</span></h2>"
+        body += "<section class=\"panel\" id=\"notifications\"><h2>Notifications <span class=\"muted\">\(f.notificationCount)</span></h2>"
         if f.notifications.isEmpty {
             body += "<p class=\"empty\">No job-completion notification has been sent. A job sends one when it has an SNS topic, or its vault has a notification configuration for its event.</p>"
         } else {
             body += "<table class=\"grid\" id=\"notification-table\"><thead><tr><th class=\"num\">#</th><th>Sent</th><th>Topic</th><th>Delivery</th><th>Message</th></tr></thead><tbody>"
-            for n in f.notifications.reversed() {
+            for n in f.notifications {
                 let delivered = n.delivery == "published" ? "ok" : n.delivery.hasPrefix("failed") ? "bad" : "run"
                 body += "<tr><td class=\"num muted\">\(n.seq)</td><td>\(DashboardFormat.time(n.created, now: f.now))</td><td><code>\(e(n.topic))</code></td>"
                 body += "<td><span class=\"badge \(delivered)\">\(e(n.delivery))</span></td>"
                 body += "<td><details><summary>\(e(summary(ofNotification: n.message)))</summary><pre class=\"policy\">\(e(prettyJSON(n.message)))</pre></details></td></tr>"
             }
             body += "</tbody></table>"
+        }
+        if f.notificationCount > f.notifications.count {
+            body += "<p class=\"muted\">The newest \(f.notifications.count) of \(DashboardFormat.count(f.notificationCount)) are shown; <code>GET /_mock/notifications</code> lists them all.</p>"
         }
         body += "</section>"
         return shell(title: "Faults & notifications", section: .faults, now: f.now, offsetSeconds: f.offsetSeconds, body: body)
