@@ -42,6 +42,8 @@ let package = Package(
             name: "GlacierStorage",
             dependencies: [
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, for the inventory writer's column reads (MetadataStore+Inventory.swift).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: nonsending

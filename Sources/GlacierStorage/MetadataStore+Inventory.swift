@@ -1,4 +1,5 @@
 import GRDB
+import GRDBSQLite
 
 /// Vault inventories: Glacier's point-in-time snapshots of a vault's archives.
 ///
@@ -158,29 +159,33 @@ extension MetadataStore {
             if let fromID { from = try Self.inventoryPosition(db, ofArchive: fromID, in: vault) ?? Int64.max }
             let lo = createdFrom ?? Int64.min, hi = createdBefore ?? Int64.max
             let top = live ? Int64.max : row.inventoryRowID
-            let archives = try Row.fetchCursor(
-                db.cachedStatement(sql: Self.inventoryArchivesSQL),
-                arguments: [vault.accountID, vault.region, vault.name, from, top, lo, hi])
-            let gone = try Row.fetchCursor(
-                db.cachedStatement(sql: Self.inventoryGoneSQL),
-                arguments: [vault.accountID, vault.region, vault.name, live ? Int64.max : from, lo, hi])
-            var a = try archives.next().map(Self.inventoryItem)
-            var g = try gone.next().map(Self.inventoryItem)
+            let archivesStatement = try db.cachedStatement(sql: Self.inventoryArchivesSQL)
+            let archives = try Row.fetchCursor(archivesStatement, arguments: [vault.accountID, vault.region, vault.name, from, top, lo, hi])
+            let goneStatement = try db.cachedStatement(sql: Self.inventoryGoneSQL)
+            let gone = try Row.fetchCursor(goneStatement, arguments: [vault.accountID, vault.region, vault.name, live ? Int64.max : from, lo, hi])
+            // Each cursor's current row is read straight from its statement (no `String` per
+            // column): an item's bytes stay valid until its cursor steps again.
+            var a = try archives.next().map { _ in InventoryItem(archivesStatement.sqliteStatement) }
+            var g = try gone.next().map { _ in InventoryItem(goneStatement.sqliteStatement) }
             var listed = 0
             while true {
                 let item: InventoryItem
+                let fromArchives: Bool
                 if let x = a, g.map({ x.position < $0.position }) ?? true {
-                    item = x
-                    a = try archives.next().map(Self.inventoryItem)
+                    (item, fromArchives) = (x, true)
                 } else if let y = g {
-                    item = y
-                    g = try gone.next().map(Self.inventoryItem)
+                    (item, fromArchives) = (y, false)
                 } else {
                     break
                 }
-                if listed == limit { return InventoryRead(vault: row, inventoryDate: date, next: item.id) }
+                if listed == limit { return InventoryRead(vault: row, inventoryDate: date, next: item.idString) }
                 try body(item)
                 listed += 1
+                if fromArchives {
+                    a = try archives.next().map { _ in InventoryItem(archivesStatement.sqliteStatement) }
+                } else {
+                    g = try gone.next().map { _ in InventoryItem(goneStatement.sqliteStatement) }
+                }
             }
             return InventoryRead(vault: row, inventoryDate: date, next: nil)
         }
@@ -198,10 +203,6 @@ extension MetadataStore {
         AND creation_date >= ?5 AND creation_date < ?6
         ORDER BY position
         """
-
-    private static func inventoryItem(_ r: Row) -> InventoryItem {
-        InventoryItem(position: r[0], id: r[1], description: r[2], creationDate: r[3], size: r[4], treeHash: r[5])
-    }
 
     /// For `glacier-mock verify`: every vault whose inventory disagrees with its archives —
     /// the snapshot's count and size with the archives it lists, or the live counters with
@@ -250,14 +251,43 @@ public struct InventoryState: Sendable, Equatable {
     public let taken: Bool
 }
 
-/// One archive as an inventory lists it; `position` is its place in inventory order.
-public struct InventoryItem: Sendable, Equatable {
+/// One archive as an inventory lists it; `position` is its place in inventory order. The
+/// text columns are the bytes SQLite holds for the current row of a statement: valid only
+/// during the `readInventory` callback that receives them (copy what must outlive it).
+public struct InventoryItem {
     public let position: Int64
-    public let id: String
-    public let description: String?
+    public let id: UnsafeRawBufferPointer
+    /// nil: no description.
+    public let description: UnsafeRawBufferPointer?
     public let creationDate: Milliseconds
     public let size: Int64
-    public let treeHash: String
+    public let treeHash: UnsafeRawBufferPointer
+
+    public init(
+        position: Int64, id: UnsafeRawBufferPointer, description: UnsafeRawBufferPointer?, creationDate: Milliseconds, size: Int64,
+        treeHash: UnsafeRawBufferPointer
+    ) {
+        self.position = position
+        self.id = id
+        self.description = description
+        self.creationDate = creationDate
+        self.size = size
+        self.treeHash = treeHash
+    }
+
+    /// The current row of a statement selecting (position, id, description, creation_date, size, tree_hash).
+    init(_ s: SQLiteStatement) {
+        func text(_ column: Int32) -> UnsafeRawBufferPointer? {
+            guard let p = sqlite3_column_text(s, column) else { return nil }
+            return UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(s, column)))
+        }
+        self.init(
+            position: sqlite3_column_int64(s, 0), id: text(1) ?? UnsafeRawBufferPointer(start: nil, count: 0),
+            description: text(2), creationDate: sqlite3_column_int64(s, 3), size: sqlite3_column_int64(s, 4),
+            treeHash: text(5) ?? UnsafeRawBufferPointer(start: nil, count: 0))
+    }
+
+    public var idString: String { String(decoding: id, as: UTF8.self) }
 }
 
 /// What `readInventory` read: the vault, the date of the inventory (nil: none yet, or live),

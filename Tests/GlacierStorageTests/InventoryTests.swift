@@ -18,7 +18,7 @@ import Testing
         let ids = Mutex<[String]>([])
         let read = try await store.readInventory(
             of: vault, live: live, createdFrom: createdFrom, createdBefore: createdBefore, fromID: from, limit: limit,
-            begin: { _ in }, { item in ids.withLock { $0.append(item.id) } })
+            begin: { _ in }, { item in ids.withLock { $0.append(item.idString) } })
         let r = try #require(read)
         return (ids.withLock { $0 }, r.inventoryDate, r.next)
     }
