@@ -17,8 +17,8 @@ BENCH_QUICK ?=
 .PHONY: all deps deps-test deps-bench deps-image build release run test test-swift test-conformance test-image \
 	version dist image image-test bench bench-container soak clean
 
-# The one version number, from Sources/glacier-mock/Version.swift (what `glacier-mock --version` prints).
-VERSION := $(shell sed -n 's/^let glacierMockVersion = "\(.*\)"$$/\1/p' Sources/glacier-mock/Version.swift)
+# The one version number, from Sources/GlacierHTTP/Version.swift (what `glacier-mock --version` prints).
+VERSION := $(shell sed -n 's/^public let glacierMockVersion = "\(.*\)"$$/\1/p' Sources/GlacierHTTP/Version.swift)
 
 all: build
 

@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 SWIFT=${SWIFT:-swift}
 out=${1:-dist}
 
-version=$(sed -n 's/^let glacierMockVersion = "\(.*\)"$/\1/p' Sources/glacier-mock/Version.swift)
-[ -n "$version" ] || { echo "dist: no version in Sources/glacier-mock/Version.swift" >&2; exit 1; }
+version=$(sed -n 's/^public let glacierMockVersion = "\(.*\)"$/\1/p' Sources/GlacierHTTP/Version.swift)
+[ -n "$version" ] || { echo "dist: no version in Sources/GlacierHTTP/Version.swift" >&2; exit 1; }
 arch=$(uname -m)   # x86_64 or aarch64: the machine builds for itself
 name="glacier-mock-$version-linux-$arch"
 

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-version=$(sed -n 's/^let glacierMockVersion = "\(.*\)"$/\1/p' Sources/glacier-mock/Version.swift)
+version=$(sed -n 's/^public let glacierMockVersion = "\(.*\)"$/\1/p' Sources/GlacierHTTP/Version.swift)
 source_url=$(git remote get-url origin 2>/dev/null || true)
 case "$source_url" in
   git@github.com:*) source_url="https://github.com/${source_url#git@github.com:}"; source_url=${source_url%.git} ;;

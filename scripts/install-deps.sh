@@ -8,8 +8,9 @@
 #     Tests/conformance/test_go_sdk_v2.py builds Tests/clients/go2 the same way), python3-boto
 #     (boto 2 for Debian's /usr/bin/python3: Tests/conformance/test_boto2.py), ruby with
 #     ruby-fog-aws and ruby-aws-sdk (fog and the AWS SDK for Ruby v1 for Debian's /usr/bin/ruby:
-#     Tests/conformance/test_ruby_fog.py, test_ruby_aws_sdk_v1.py) and the Python packages in
-#     requirements-test.txt
+#     Tests/conformance/test_ruby_fog.py, test_ruby_aws_sdk_v1.py), chromium and chromium-driver
+#     (the dashboard's browser tests, Tests/conformance/test_dashboard.py, drive them with
+#     selenium) and the Python packages in requirements-test.txt
 #   - for `make bench` (--with-bench): wrk, openssl, and moto's server (requirements-test.txt)
 #   - for `make image-test` (--with-image): podman (builds docker/Dockerfile with --isolation
 #     chroot; pulls in buildah's and crun's libraries), debootstrap (the Debian base image, from
@@ -44,6 +45,8 @@ if [ "$with_tests" = 1 ]; then
   [ -x /usr/bin/ruby ] || missing+=(ruby)
   /usr/bin/ruby -e 'require "fog/aws"' 2>/dev/null || missing+=(ruby-fog-aws)
   /usr/bin/ruby -e 'require "aws-sdk"; AWS::Glacier' 2>/dev/null || missing+=(ruby-aws-sdk)
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v chromedriver >/dev/null || missing+=(chromium-driver)
 fi
 if [ "$with_bench" = 1 ]; then
   command -v wrk >/dev/null || missing+=(wrk)
@@ -65,7 +68,7 @@ fi
 if [ "$with_tests" = 1 ]; then
   if ! python3 - <<'PY' 2>/dev/null
 import importlib.util, shutil, sys
-need = ["boto3", "botocore", "pytest", "moto", "hypothesis", "requests", "yaml"]
+need = ["boto3", "botocore", "pytest", "moto", "hypothesis", "requests", "yaml", "selenium"]
 sys.exit(0 if all(importlib.util.find_spec(m) for m in need) and shutil.which("aws") else 1)
 PY
   then

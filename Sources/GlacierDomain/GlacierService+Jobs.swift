@@ -179,7 +179,7 @@ extension GlacierService {
         for row in try await store.pendingJobs(dueBy: now) { try await complete(row) }
     }
 
-    private func isExpired(_ row: JobRow, now: Milliseconds) -> Bool {
+    func isExpired(_ row: JobRow, now: Milliseconds) -> Bool {
         row.completedAt.map { $0 < now - options.jobExpiry } ?? false
     }
 
@@ -316,6 +316,12 @@ extension GlacierService {
     /// GetJobOutput: the whole output, or the `Range: bytes=A-B` of it.
     public func jobOutput(_ caller: Caller, vaultName: String, jobID: String, range rangeHeader: String?) async throws -> JobOutput {
         let (row, doc) = try await findJob(caller, vaultName: vaultName, jobID: jobID)
+        return try await output(of: row, doc, range: rangeHeader)
+    }
+
+    /// The output of a found job (GetJobOutput, and the dashboard's download link).
+    func output(of row: JobRow, _ doc: JobDocument, range rangeHeader: String?) async throws -> JobOutput {
+        let jobID = row.id
         guard doc.Completed else {
             throw GlacierError.invalid("The job \(jobID) is still InProgress; its output is available once DescribeJob reports Succeeded")
         }

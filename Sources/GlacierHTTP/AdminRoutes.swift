@@ -4,12 +4,14 @@ import HTTPTypes
 import Hummingbird
 
 /// Endpoints outside Glacier's path space, for test suites: health, reset, jobs, notifications,
-/// injected faults, the request journal, the server's clock and vault inventories. The moto alias lets suites written for moto's server mode reset
+/// injected faults, the request journal, the server's clock, vault inventories and the dashboard (`/_mock/ui`). The moto alias lets suites written for moto's server mode reset
 /// glacier-mock unchanged.
 struct AdminRoutes: Sendable {
     let service: GlacierService
     let faults: FaultInjector
     let journal: RequestJournal
+    /// The pages under `/_mock/ui`.
+    let dashboard: Dashboard
 
     /// True for the paths these endpoints own; the authentication and the operation
     /// dispatcher let them through untouched.
@@ -18,6 +20,9 @@ struct AdminRoutes: Sendable {
     }
 
     func respond(to request: Request) async throws -> Response {
+        if Dashboard.owns(request.uri.path) {
+            return try await dashboard.respond(to: request)
+        }
         switch (request.method, request.uri.path) {
         case (.get, "/_mock/health"):
             return Self.ok()
@@ -89,7 +94,7 @@ struct AdminRoutes: Sendable {
             if let answer = try await snapshotResponse(to: request) { return answer }
             throw GlacierError(
                 .unknownOperation,
-                "No glacier-mock endpoint matches \(request.method.rawValue) \(request.uri.path.prefix(300)); the admin endpoints are GET /_mock/health, POST /_mock/reset (or /moto-api/reset), POST /_mock/jobs/complete, GET /_mock/notifications, POST, GET or DELETE /_mock/faults, GET or DELETE /_mock/requests, POST or GET /_mock/clock, POST or GET /_mock/inventory, and \(Self.snapshotEndpoints)")
+                "No glacier-mock endpoint matches \(request.method.rawValue) \(request.uri.path.prefix(300)); the admin endpoints are GET /_mock/health, POST /_mock/reset (or /moto-api/reset), POST /_mock/jobs/complete, GET /_mock/notifications, POST, GET or DELETE /_mock/faults, GET or DELETE /_mock/requests, POST or GET /_mock/clock, POST or GET /_mock/inventory, the dashboard at GET /_mock/ui, and \(Self.snapshotEndpoints)")
         }
     }
 

@@ -41,7 +41,10 @@ public struct GlacierResponder: HTTPResponder {
 
     private func pipeline(_ request: Request, context: Context) async throws -> Response {
         try await requestID.handle(request, context: context) { request, context in
-            try await errors.handle(request, context: context) { request, context in
+            // A browser opening http://127.0.0.1:9901/ goes to the dashboard; not a Glacier
+            // request, so neither authenticated nor recorded in the journal.
+            if Dashboard.isBrowserRoot(request) { return Dashboard.redirectToDashboard() }
+            return try await errors.handle(request, context: context) { request, context in
                 try await authentication.handle(request, context: context) { request, context in
                     try await dispatch.handle(request, context: context) { request, _ in
                         try await admin.respond(to: request)

@@ -9,6 +9,7 @@ import NIOCore
 /// SigV4 verification), the operation dispatcher over the operation table, and the admin
 /// endpoints, composed by `GlacierResponder`.
 public enum GlacierServer {
+
     /// The handlers of every operation glacier-mock serves, keyed by operation.
     public static func handlers(_ service: GlacierService) -> [OperationName: OperationHandler] {
         var table: [OperationName: OperationHandler] = [:]
@@ -39,8 +40,28 @@ public enum GlacierServer {
         }
         return GlacierResponder(
             errors: ErrorMiddleware(journal: journal, now: { service.now() }), authentication: authentication, dispatch: dispatch,
-            admin: AdminRoutes(service: service, faults: faults, journal: journal),
+            admin: AdminRoutes(
+                service: service, faults: faults, journal: journal,
+                dashboard: Dashboard(service: service, faults: faults, journal: journal, info: dashboardInfo(service: service, options: options))),
             requests: RequestGate(enter: { service.enterRequestEpoch() }, leave: { service.leaveRequest($0) }))
+    }
+
+    /// What the dashboard's overview says about the server's options.
+    static func dashboardInfo(service: GlacierService, options: ServerOptions) -> DashboardServerInfo {
+        var info = DashboardServerInfo()
+        switch options.authentication {
+        case .none: info.authentication = "none (the caller is read from the Authorization header, not checked)"
+        case .sigV4(let credentials): info.authentication = "sigv4 (\(credentials.byAccessKey.count) access key(s); /_mock/ endpoints and this dashboard stay open)"
+        }
+        info.jobDelays = service.jobDelays
+        info.jobExpiry = service.jobExpiry
+        info.dataDirectory = service.dataDirectory
+        info.temporary = options.temporaryDataDirectory
+        info.journalCapacity = options.requestJournalCapacity
+        info.defaultAccountID = options.defaultAccountID
+        info.defaultRegion = options.defaultRegion
+        info.inventoryMode = service.inventoryMode
+        return info
     }
 
     /// The application, ready for `runService()`. `onListening` receives the bound address.

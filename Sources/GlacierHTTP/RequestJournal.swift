@@ -27,10 +27,12 @@ public final class RequestJournal: Sendable {
         public let status: Int
         /// The Glacier error code of an error answer; nil for a success.
         public let errorCode: String?
+        /// The error's message (at most `maxMessageBytes`); nil for a success.
+        public var errorMessage: String?
 
         public init(
             time: Int64, requestID: String, method: String, path: String, operation: OperationName?,
-            accountID: String?, region: String?, vaultName: String?, status: Int, errorCode: String?
+            accountID: String?, region: String?, vaultName: String?, status: Int, errorCode: String?, errorMessage: String? = nil
         ) {
             self.time = time
             self.requestID = requestID
@@ -42,6 +44,7 @@ public final class RequestJournal: Sendable {
             self.vaultName = vaultName
             self.status = status
             self.errorCode = errorCode
+            self.errorMessage = errorMessage.map { RequestJournal.clipped($0, to: RequestJournal.maxMessageBytes) }
         }
     }
 
@@ -59,6 +62,8 @@ public final class RequestJournal: Sendable {
     public static let defaultCapacity = 1_000
     /// Longest path kept in an entry (bytes of UTF-8, cut at a character boundary).
     static let maxPathBytes = 1_024
+    /// Longest error message kept in an entry.
+    static let maxMessageBytes = 1_024
 
     public init(capacity: Int = RequestJournal.defaultCapacity) {
         self.capacity = max(0, capacity)
@@ -102,12 +107,54 @@ public final class RequestJournal: Sendable {
     }
 
     static func clippedPath(_ path: String) -> String {
-        guard path.utf8.count > maxPathBytes else { return path }
+        clipped(path, to: maxPathBytes)
+    }
+
+    static func clipped(_ text: String, to maxBytes: Int) -> String {
+        guard text.utf8.count > maxBytes else { return text }
         var out = ""
-        for c in path {
-            guard out.utf8.count + c.utf8.count <= maxPathBytes else { break }
+        var bytes = 0
+        for c in text {
+            bytes += c.utf8.count
+            guard bytes <= maxBytes else { break }
             out.append(c)
         }
         return out
+    }
+
+    /// Newest first: at most `limit` entries that `matches`, older than the sequence number
+    /// `before` (nil: from the newest), and whether older matching entries remain. Walks the
+    /// ring from its newest entry under the lock and copies only the entries it returns, so
+    /// a page of the dashboard's journal view costs what it shows, not the whole ring.
+    public func newest(
+        before: Int64?, limit: Int, where matches: (Entry) -> Bool
+    ) -> (entries: [Entry], more: Bool) {
+        ring.withLock { ring in
+            var out: [Entry] = []
+            let n = ring.entries.count
+            var i = 0
+            while i < n {
+                // The i-th newest: the ring's newest is just before `start` once it is full.
+                let entry = ring.entries[(ring.start + n - 1 - i) % n]
+                i += 1
+                if let before, entry.sequence >= before { continue }
+                guard matches(entry) else { continue }
+                if out.count == limit { return (out, true) }
+                out.append(entry)
+            }
+            return (out, false)
+        }
+    }
+
+    /// How many entries are held, and how many older ones were dropped for room.
+    public func snapshotCount() -> (held: Int, dropped: Int64) {
+        ring.withLock { ($0.entries.count, $0.dropped) }
+    }
+
+    public var droppedCount: Int64 { ring.withLock { $0.dropped } }
+
+    /// The sequence number of the newest entry (0 when none): changes with every request.
+    public var lastSequence: Int64 {
+        ring.withLock { $0.nextSequence - 1 }
     }
 }

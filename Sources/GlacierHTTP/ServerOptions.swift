@@ -12,6 +12,9 @@ public struct ServerOptions: Sendable {
     public var authentication: Authentication = .none
     /// Entries `GET /_mock/requests` keeps (0: none recorded).
     public var requestJournalCapacity = RequestJournal.defaultCapacity
+    /// The data directory is a temporary one, removed on exit (no `--data-dir`): the
+    /// dashboard says so.
+    public var temporaryDataDirectory = false
 
     public init() {}
 }

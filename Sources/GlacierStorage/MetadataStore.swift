@@ -1,4 +1,5 @@
 import GRDB
+import Synchronization
 
 /// Glacier metadata in SQLite (WAL mode) through GRDB: vaults, in-progress uploads and
 /// their parts, archives and the blob segments that hold their bytes.
@@ -55,6 +56,7 @@ public final class MetadataStore: Sendable {
 
     /// See `ReadCache`: hot point reads are answered from memory until the next write.
     let cache = ReadCache()
+    private let changes = Atomic<UInt64>(0)
     /// Values derived from stored state (rendered responses), on the same terms; fewer, as
     /// they are larger (a 1,000-part ListParts is ~150 KB; 256 of them at most).
     let derived = ReadCache(capacity: 256)
@@ -69,11 +71,20 @@ public final class MetadataStore: Sendable {
     /// after each commit (and after each failed attempt, which costs nothing).
     func write<T: Sendable>(freesSpace: Bool = false, _ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
         defer { invalidateCaches() }
+        let counted: @Sendable (Database) throws -> T = { db in try self.countingChanges(db, updates) }
         do {
-            return try await pool.write(updates)
+            return try await pool.write(counted)
         } catch where reclaimedSpace(after: error, freesSpace: freesSpace) {
-            return try await pool.write(updates)
+            return try await pool.write(counted)
         }
+    }
+
+    /// Runs `updates`, and counts the transaction in `changeCount` when it changed a row.
+    private func countingChanges<T>(_ db: Database, _ updates: (Database) throws -> T) throws -> T {
+        let before = db.totalChangesCount
+        let value = try updates(db)
+        if db.totalChangesCount != before { changes.add(1, ordering: .relaxed) }
+        return value
     }
 
     /// A short write transaction on the calling thread, for the one-row commits that end every
@@ -82,9 +93,9 @@ public final class MetadataStore: Sendable {
     func writeNow<T>(freesSpace: Bool = false, _ updates: (Database) throws -> T) throws -> T {
         defer { invalidateCaches() }
         do {
-            return try pool.write(updates)
+            return try pool.write { db in try countingChanges(db, updates) }
         } catch where reclaimedSpace(after: error, freesSpace: freesSpace) {
-            return try pool.write(updates)
+            return try pool.write { db in try countingChanges(db, updates) }
         }
     }
 
@@ -102,6 +113,11 @@ public final class MetadataStore: Sendable {
         cache.invalidate()
         derived.invalidate()
     }
+
+    /// Write transactions since start that changed at least one row (one that then failed to
+    /// commit included): the dashboard polls it to learn that what it shows may have changed.
+    /// The ticker's transactions that find nothing to do are not counted.
+    public var changeCount: UInt64 { changes.load(ordering: .relaxed) }
 
     /// A short read on the calling thread: for point lookups this costs less than the two
     /// thread switches of GRDB's asynchronous `read` (measured in bench/GAPS.md).
@@ -310,6 +326,15 @@ public final class MetadataStore: Sendable {
                 """)
         }
         registerInventoryMigration(&m)
+        m.registerMigration("v7-dashboard-archive-orders") { db in
+            // The dashboard pages a vault's archives by creation date or by size; without an
+            // index for each order a page of a large vault would sort every archive of the vault
+            // (v6 dropped the index by creation date, whose only use then was inventories).
+            try db.execute(sql: """
+                CREATE INDEX archives_by_vault_date ON archives(account_id, region, vault_name, creation_date);
+                CREATE INDEX archives_by_vault_size ON archives(account_id, region, vault_name, size);
+                """)
+        }
         return m
     }
 
@@ -333,6 +358,8 @@ public final class MetadataStore: Sendable {
         (keepInSnapshotSQL, ["123456789012", "us-east-1", "v", 1, "archive", nil, 0, 1, "h"]),
         (inventoryArchivesSQL, ["123456789012", "us-east-1", "v", 0, 1, 0, 1]),
         (inventoryGoneSQL, ["123456789012", "us-east-1", "v", 0, 0, 1]),
+        (archivePageSQL(.date, descending: true), ["123456789012", "us-east-1", "v", 50, 0]),
+        (archivePageSQL(.size, descending: false), ["123456789012", "us-east-1", "v", 50, 0]),
     ]
 
     // MARK: Vaults
@@ -697,7 +724,7 @@ public final class MetadataStore: Sendable {
             inventoryRowID: r["inventory_rowid"], writesSinceInventory: r["inventory_writes"])
     }
 
-    private static func uploadRow(_ r: Row) -> UploadRow {
+    static func uploadRow(_ r: Row) -> UploadRow {
         UploadRow(
             id: r["id"], vault: VaultKey(accountID: r["account_id"], region: r["region"], name: r["vault_name"]),
             description: r["description"], partSize: r["part_size"], creationDate: r["creation_date"])

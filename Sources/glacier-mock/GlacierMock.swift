@@ -135,6 +135,7 @@ struct Serve: AsyncParsableCommand {
             if requestedDataDir == nil { try? FileManager.default.removeItem(atPath: directory) }
         }
         logger.info("data directory: \(directory)\(requestedDataDir == nil ? " (temporary, removed on exit)" : "")")
+        options.temporaryDataDirectory = requestedDataDir == nil
 
         var serviceOptions = ServiceOptions()
         serviceOptions.fsync = fsync || ["1", "true", "yes"].contains(environment("FSYNC")?.lowercased() ?? "")

@@ -1,6 +1,6 @@
 """`glacier-mock health [--endpoint URL] [--wait SECONDS]` (the container image's HEALTHCHECK
 and the CI recipes' readiness check: docs/container.md, docs/ci.md), `glacier-mock --version` (the one version,
-Sources/glacier-mock/Version.swift, which the Makefile, the tarball name and the image label
+Sources/GlacierHTTP/Version.swift, which the Makefile, the tarball name and the image label
 read) and `--sns-endpoint`'s URL check now that SNS delivery goes over SwiftNIO."""
 import http.server
 import re
@@ -128,8 +128,8 @@ def test_health_rejects_what_it_cannot_ask(glacier_bin):
 
 
 def test_version_is_the_one_in_version_swift(glacier_bin):
-    source = (REPO / "Sources/glacier-mock/Version.swift").read_text()
-    [declared] = re.findall(r'^let glacierMockVersion = "([^"]+)"$', source, re.M)
+    source = (REPO / "Sources/GlacierHTTP/Version.swift").read_text()
+    [declared] = re.findall(r'^public let glacierMockVersion = "([^"]+)"$', source, re.M)
     assert re.fullmatch(r"\d+\.\d+\.\d+", declared)
     r = subprocess.run([str(glacier_bin), "--version"], capture_output=True, text=True, env=clean_env())
     assert (r.returncode, r.stdout) == (0, declared + "\n")

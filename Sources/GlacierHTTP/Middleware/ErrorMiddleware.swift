@@ -30,7 +30,7 @@ struct ErrorMiddleware: GlacierMiddleware {
             time: now(), requestID: context.requestID, method: request.method.rawValue,
             path: RequestJournal.clippedPath(request.uri.path), operation: note.operation,
             accountID: note.caller?.accountID, region: note.caller?.region, vaultName: note.vaultName,
-            status: Int(response.status.code), errorCode: error?.code.rawValue))
+            status: Int(response.status.code), errorCode: error?.code.rawValue, errorMessage: error?.message))
         return response
     }
 
