@@ -294,6 +294,8 @@ def links_of(page: Path):
     text = re.sub(r"```.*?```", "", page.read_text(), flags=re.S)
     for m in re.finditer(r"!?\[[^\]]*\]\(([^)\s]+)\)", text):
         yield m.group(1)
+    for m in re.finditer(r'<img [^>]*src="([^"]+)"', text):
+        yield m.group(1)
 
 
 def test_github_slug_matches_githubs_rules():
