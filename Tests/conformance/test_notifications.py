@@ -337,6 +337,7 @@ def test_publish_to_an_endpoint_that_refuses_reports_why(fresh_server):
     srv = fresh_server(args=("--sns-endpoint", f"http://127.0.0.1:{port}"))
     c = srv.client()
     c.create_vault(accountId="-", vaultName="refused")
+    give_inventory(c, "refused")   # an inventory job needs the vault's inventory
     topic = topic_arn("refused-" + uuid.uuid4().hex[:8])
     job_id = inventory_job(c, "refused", SNSTopic=topic)
     notes = wait_until(lambda: [n for n in notifications_for_job(srv.endpoint, job_id)
