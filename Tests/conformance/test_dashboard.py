@@ -22,6 +22,7 @@ import requests
 from botocore.exceptions import ClientError
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -79,20 +80,26 @@ def browser(driver, dash):
     assert errors == [], f"browser console errors: {errors}"
 
 
+def wait(driver):
+    """Waits up to WAIT seconds; an element the page's live refresh replaced meanwhile is looked
+    up again rather than failing the wait."""
+    return WebDriverWait(driver, WAIT, ignored_exceptions=(StaleElementReferenceException,))
+
+
 def open_dashboard(driver, dash):
     """What a person does: type the server's address."""
     driver.get(dash.endpoint + "/")
-    WebDriverWait(driver, WAIT).until(EC.presence_of_element_located((By.ID, "main")))
+    wait(driver).until(EC.presence_of_element_located((By.ID, "main")))
     assert driver.current_url == dash.endpoint + "/_mock/ui"
 
 
 def click_link(driver, text):
     driver.find_element(By.LINK_TEXT, text).click()
-    WebDriverWait(driver, WAIT).until(EC.presence_of_element_located((By.ID, "main")))
+    wait(driver).until(EC.presence_of_element_located((By.ID, "main")))
 
 
 def flash_text(driver):
-    return WebDriverWait(driver, WAIT).until(
+    return wait(driver).until(
         lambda d: d.find_element(By.CSS_SELECTOR, "#flash .note").text or None)
 
 
@@ -100,7 +107,7 @@ def submit(driver, form_id, accept=None):
     """Clicks the form's button; answers its confirmation when `accept` is given."""
     driver.find_element(By.CSS_SELECTOR, f"#{form_id} button").click()
     if accept is not None:
-        alert = WebDriverWait(driver, WAIT).until(EC.alert_is_present())
+        alert = wait(driver).until(EC.alert_is_present())
         (alert.accept if accept else alert.dismiss)()
 
 
@@ -150,11 +157,11 @@ def test_boto3_state_is_visible_by_following_links(browser, dash, client):
     assert descriptions == ["holiday 2", "holiday 1", "holiday 0"]  # newest first
     # Sorting by size (largest first) by clicking the column header.
     browser.find_element(By.ID, "sort-size").click()
-    WebDriverWait(browser, WAIT).until(EC.url_contains("sort=size"))
+    wait(browser).until(EC.url_contains("sort=size"))
     assert [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#archive-table td.desc")] == \
         ["holiday 2", "holiday 1", "holiday 0"]
     browser.find_element(By.ID, "sort-size").click()
-    WebDriverWait(browser, WAIT).until(EC.url_contains("dir=asc"))
+    wait(browser).until(EC.url_contains("dir=asc"))
     assert [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#archive-table td.desc")] == \
         ["holiday 0", "holiday 1", "holiday 2"]
 
@@ -189,17 +196,17 @@ def test_boto3_state_is_visible_by_following_links(browser, dash, client):
     assert "no-such-vault" in failed.find_element(By.CSS_SELECTOR, ".message").text
     Select(browser.find_element(By.ID, "filter-status")).select_by_value("error")
     browser.find_element(By.CSS_SELECTOR, "#request-filters button").click()
-    WebDriverWait(browser, WAIT).until(EC.url_contains("status=error"))
+    wait(browser).until(EC.url_contains("status=error"))
     assert [r.get_attribute("data-status") for r in browser.find_elements(By.CSS_SELECTOR, "#request-table tbody tr")] == ["404"]
     Select(browser.find_element(By.ID, "filter-status")).select_by_value("")
     Select(browser.find_element(By.ID, "filter-operation")).select_by_value("UploadMultipartPart")
     browser.find_element(By.CSS_SELECTOR, "#request-filters button").click()
-    WebDriverWait(browser, WAIT).until(EC.url_contains("operation=UploadMultipartPart"))
+    wait(browser).until(EC.url_contains("operation=UploadMultipartPart"))
     assert len(browser.find_elements(By.CSS_SELECTOR, "#request-table tbody tr")) == 3
 
     # From a request row back to its vault.
     browser.find_element(By.CSS_SELECTOR, "#request-table tbody tr a").click()
-    WebDriverWait(browser, WAIT).until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), name))
+    wait(browser).until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), name))
 
 
 def test_hostile_description_shows_as_text_and_runs_nothing(browser, dash, client):
@@ -226,10 +233,10 @@ def test_pages_refresh_without_reloading(browser, dash, client):
     browser.execute_script("window.__notReloaded = true")
     name = vault_name("live")
     client.create_vault(accountId="-", vaultName=name)
-    WebDriverWait(browser, WAIT).until(
+    wait(browser).until(
         EC.presence_of_element_located((By.CSS_SELECTOR, f'#vaults tr[data-vault="{name}"]')))
     upload(client, name, b"x" * 2048)
-    WebDriverWait(browser, WAIT).until(EC.text_to_be_present_in_element((By.ID, "total-archives"), "1"))
+    wait(browser).until(EC.text_to_be_present_in_element((By.ID, "total-archives"), "1"))
     assert browser.execute_script("return window.__notReloaded") is True
 
 
@@ -264,7 +271,7 @@ def test_advance_clock_asks_first(browser, dash):
     submit(browser, "advance-clock", accept=True)
     assert flash_text(browser).startswith("The server clock is now ")
     assert requests.get(dash.endpoint + "/_mock/clock", timeout=30).json()["OffsetSeconds"] == 7200
-    WebDriverWait(browser, WAIT).until(EC.text_to_be_present_in_element((By.ID, "clock"), "+2 h"))
+    wait(browser).until(EC.text_to_be_present_in_element((By.ID, "clock"), "+2 h"))
 
 
 def test_arm_and_clear_a_fault(browser, dash, client):
@@ -281,20 +288,20 @@ def test_arm_and_clear_a_fault(browser, dash, client):
     form.find_element(By.NAME, "VaultName").send_keys(name)
     submit(browser, "arm-fault")
     assert flash_text(browser) == "Fault armed; 1 rule(s) armed."
-    row = WebDriverWait(browser, WAIT).until(
-        EC.presence_of_element_located((By.CSS_SELECTOR, "#fault-table tbody tr")))
-    assert "DescribeVault" in row.text and name in row.text and "ThrottlingException" in row.text
+    wait(browser).until(lambda d: all(
+        word in d.find_element(By.CSS_SELECTOR, "#fault-table tbody tr").text
+        for word in ("DescribeVault", name, "ThrottlingException")))
     # One request (raw, so no SDK retry takes the second count): refused with the armed error.
     refused = raw(dash.endpoint, "GET", f"/-/vaults/{name}")
     assert refused.status_code == 400 and refused.json()["code"] == "ThrottlingException"
     # The page follows: one left.
-    WebDriverWait(browser, WAIT).until(
+    wait(browser).until(
         lambda d: d.find_element(By.CSS_SELECTOR, "#fault-table tbody tr td:nth-child(5)").text == "1")
     submit(browser, "clear-faults", accept=False)
     assert len(requests.get(dash.endpoint + "/_mock/faults", timeout=30).json()["Faults"]) == 1
     submit(browser, "clear-faults", accept=True)
     assert flash_text(browser) == "Disarmed 1 fault rule(s)."
-    WebDriverWait(browser, WAIT).until(EC.invisibility_of_element_located((By.ID, "fault-table")))
+    wait(browser).until(EC.invisibility_of_element_located((By.ID, "fault-table")))
     assert requests.get(dash.endpoint + "/_mock/faults", timeout=30).json()["Faults"] == []
     assert client.describe_vault(accountId="-", vaultName=name)["VaultName"] == name
 
@@ -330,12 +337,12 @@ def test_inventory_counts_and_take_inventory(browser, dash, client):
         "Inventories"][0]["LastInventoryDate"] is None
     submit(browser, "take-inventory", accept=True)
     assert flash_text(browser).startswith("Took 1 inventory(ies)")
-    WebDriverWait(browser, WAIT).until(
+    wait(browser).until(
         EC.text_to_be_present_in_element((By.CSS_SELECTOR, row + " .inv-counts"), "2 · 2 KiB"))
     assert client.describe_vault(accountId="-", vaultName=name)["NumberOfArchives"] == 2
     # A third archive: live 3, the inventory still 2, one write since.
     upload(client, name, blob("inv2", 1024))
-    WebDriverWait(browser, WAIT).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, row + " .inv-writes"), "1 write since"))
+    wait(browser).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, row + " .inv-writes"), "1 write since"))
     assert browser.find_elements(By.CSS_SELECTOR, row + " td")[1].text == "3"
     assert browser.find_element(By.CSS_SELECTOR, row + " .inv-counts").text == "2 · 2 KiB"
     # The vault page's own button takes this vault's inventory.
@@ -343,7 +350,7 @@ def test_inventory_counts_and_take_inventory(browser, dash, client):
     assert browser.find_element(By.ID, "vault-inventory").text == "2 · 2 KiB"
     submit(browser, "take-vault-inventory", accept=True)
     assert flash_text(browser).startswith("Took 1 inventory(ies)")
-    WebDriverWait(browser, WAIT).until(EC.text_to_be_present_in_element((By.ID, "vault-inventory"), "3 · 3 KiB"))
+    wait(browser).until(EC.text_to_be_present_in_element((By.ID, "vault-inventory"), "3 · 3 KiB"))
     assert client.describe_vault(accountId="-", vaultName=name)["NumberOfArchives"] == 3
 
 
@@ -356,7 +363,7 @@ def test_reset_asks_before_deleting(browser, dash, client):
     submit(browser, "reset", accept=True)
     assert flash_text(browser).startswith("The server was reset")
     assert client.list_vaults(accountId="-")["VaultList"] == []
-    WebDriverWait(browser, WAIT).until(EC.text_to_be_present_in_element((By.ID, "total-vaults"), "0"))
+    wait(browser).until(EC.text_to_be_present_in_element((By.ID, "total-vaults"), "0"))
 
 
 def full_page_screenshot(driver, path):
@@ -398,7 +405,7 @@ def test_screenshots(browser, dash, client):
     open_dashboard(browser, dash)
     full_page_screenshot(browser, SCREENSHOTS / "dashboard-overview.png")
     click_link(browser, "backups-2026")
-    WebDriverWait(browser, WAIT).until(EC.presence_of_element_located((By.CSS_SELECTOR, "svg.partsmap")))
+    wait(browser).until(EC.presence_of_element_located((By.CSS_SELECTOR, "svg.partsmap")))
     full_page_screenshot(browser, SCREENSHOTS / "dashboard-vault.png")
     for shot in ("dashboard-overview.png", "dashboard-vault.png"):
         assert (SCREENSHOTS / shot).stat().st_size > 10_000
