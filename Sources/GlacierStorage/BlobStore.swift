@@ -176,16 +176,17 @@ public struct BlobStore: Sendable {
 
     /// Lists blob IDs present on disk.
     public func listBlobIDs() -> [String] {
-        listDirectory(blobsDirectory)
+        Self.listDirectory(blobsDirectory)
     }
 
     /// Start-up clean-up: temporary files belong to requests that never finished, or are
     /// spares of the previous run.
     public func removeTemporaries() {
-        for name in listDirectory(temporaryDirectory) { unlink(temporaryDirectory + "/" + name) }
+        for name in Self.listDirectory(temporaryDirectory) { unlink(temporaryDirectory + "/" + name) }
     }
 
-    private func listDirectory(_ path: String) -> [String] {
+    /// The names in a directory, without `.` and `..`; none when it cannot be read.
+    public static func listDirectory(_ path: String) -> [String] {
         guard let dir = opendir(path) else { return [] }
         defer { closedir(dir) }
         var names: [String] = []
