@@ -40,7 +40,7 @@ struct AdminRoutes: Sendable {
             // Job-completion notifications the server sent (or would have sent) to SNS topics.
             return Self.json(.object([("Notifications", try await service.notifications())]))
         case (.post, "/_mock/faults"):
-            // Arms an error for the next requests that match (README, "Injected faults").
+            // Arms an error for the next requests that match (docs/admin-api.md, "Injected faults").
             let rule = try Self.faultRule(try await OperationInput.smallBody(of: request, named: "POST /_mock/faults"))
             guard faults.arm(rule) else {
                 throw GlacierError(.limitExceeded, "At most \(FaultInjector.maxRules) fault rules may be armed at once; DELETE /_mock/faults disarms them")
@@ -52,7 +52,7 @@ struct AdminRoutes: Sendable {
             let n = faults.clear()
             return Self.json(.object([("status", .string("ok")), ("cleared", .int(Int64(n)))]))
         case (.post, "/_mock/clock"):
-            // Moves the server's clock forward (README, "The server's clock").
+            // Moves the server's clock forward (docs/admin-api.md, "The server's clock").
             let object = try JSONInput.object(
                 try await OperationInput.smallBody(of: request, named: "POST /_mock/clock"), what: "{\"AdvanceSeconds\": N}")
             if let unknown = object.keys.sorted().first(where: { $0 != "AdvanceSeconds" }) {

@@ -103,7 +103,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         // fewer reads, file writes and event-loop-to-handler hops per MiB; small requests keep
         // small buffers (the allocator adapts). The price is memory: Hummingbird's connection
         // stream queues up to 10 reads ahead of a busy handler, about 4 MiB per uploading
-        // connection; 256 KiB reads cut that to a quarter but cost UploadArchive 10 % (README, Soak).
+        // connection; 256 KiB reads cut that to a quarter but cost UploadArchive 10 % (docs/durability.md, Soak).
         try? context.channel.syncOptions?.setOption(
             .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 16 * 1024, maximum: 1 << 20))
         // Job output goes out as file regions: the swap happens below the HTTP-types codec.

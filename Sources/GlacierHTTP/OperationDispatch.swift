@@ -137,7 +137,7 @@ struct OperationDispatchMiddleware: GlacierMiddleware {
         guard let (spec, parameters) = matched else {
             throw GlacierError(
                 .unknownOperation,
-                "No Glacier operation matches \(request.method.rawValue) \(path.prefix(300)); see README for the 33 operations and their paths")
+                "No Glacier operation matches \(request.method.rawValue) \(path.prefix(300)); docs/operations.md lists the 33 operations")
         }
         // Every Glacier request names the API version (Developer Guide, Common Request Headers:
         // "Required: Yes"); AWS answers one without it with this code and these words. SDKs that
@@ -169,7 +169,7 @@ struct OperationDispatchMiddleware: GlacierMiddleware {
         }
         guard let handler = handlers[spec.name] else {
             throw GlacierError(
-                .notImplemented, "glacier-mock does not implement \(spec.name.rawValue) yet; README's operation table lists what is served")
+                .notImplemented, "glacier-mock does not implement \(spec.name.rawValue) yet; docs/operations.md lists what is served")
         }
         let input = OperationInput(spec: spec, request: request, pathParameters: parameters)
         if Self.rememberable.contains(spec.name) {

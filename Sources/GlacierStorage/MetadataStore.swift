@@ -37,7 +37,7 @@ public final class MetadataStore: Sendable {
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             // WAL + synchronous=NORMAL: a committed transaction survives a process crash;
-            // only a power loss may lose the last transactions (see README, durability).
+            // only a power loss may lose the last transactions (see docs/durability.md).
             // FULL also syncs the WAL at every commit.
             try db.execute(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")

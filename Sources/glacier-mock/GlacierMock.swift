@@ -320,7 +320,7 @@ struct HealthCommand: AsyncParsableCommand {
         }
     }
 
-    /// `{"status":"ok"}`, the answer of GET /_mock/health (README, "Admin endpoints").
+    /// `{"status":"ok"}`, the answer of GET /_mock/health (docs/admin-api.md).
     static func saysOK(_ body: String) -> Bool {
         guard let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else { return false }
         return object["status"] as? String == "ok"
