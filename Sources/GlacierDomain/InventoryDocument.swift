@@ -185,17 +185,9 @@ final class InventorySink: @unchecked Sendable {
         putByte(UInt8(ascii: "0") + UInt8(n % 10))
     }
 
-    /// `YYYY-MM-DDT` of a day since the epoch (civil from days, H. Hinnant; proleptic Gregorian).
+    /// `YYYY-MM-DDT` of a day since the epoch.
     static func dayPrefix(_ daysSinceEpoch: Int64) -> [UInt8] {
-        let days = daysSinceEpoch + 719_468
-        let era = (days >= 0 ? days : days - 146_096) / 146_097
-        let doe = days - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let (year, month, day) = Timestamp.civilDate(daysSinceEpoch: daysSinceEpoch)
         var out: [UInt8] = []
         func digits(_ v: Int64, _ width: Int) {
             var divisor: Int64 = 1

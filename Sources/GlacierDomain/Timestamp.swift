@@ -38,4 +38,19 @@ public enum Timestamp {
         let days = era * 146097 + doe - 719468
         return ((days * 24 + hour) * 60 + minute) * 60 + second
     }
+
+    /// The UTC calendar date of a day since the epoch, without the C library's time zone state
+    /// (proleptic Gregorian; civil from days after H. Hinnant), the inverse of the day part of
+    /// `epochSeconds`.
+    public static func civilDate(daysSinceEpoch: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = daysSinceEpoch + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
 }

@@ -42,3 +42,18 @@ import Testing
         #expect(service.clockOffsetMilliseconds == GlacierService.maxClockOffsetSeconds * 1000)
     }
 }
+
+@Suite struct CivilDateTests {
+    /// `civilDate` (SigV4's x-amz-date and the inventory document's dates) inverts the day part
+    /// of `epochSeconds`, across leap years, centuries and before the epoch.
+    @Test func civilDateInvertsEpochSeconds() {
+        for days in stride(from: Int64(-800_000), through: 800_000, by: 997) {
+            let (year, month, day) = Timestamp.civilDate(daysSinceEpoch: days)
+            #expect((1...12).contains(month) && (1...31).contains(day))
+            #expect(Timestamp.epochSeconds(year: year, month: month, day: day, hour: 0, minute: 0, second: 0) == days * 86_400)
+        }
+        #expect(Timestamp.civilDate(daysSinceEpoch: 0) == (1970, 1, 1))
+        #expect(Timestamp.civilDate(daysSinceEpoch: 11_016) == (2000, 2, 29))
+        #expect(Timestamp.civilDate(daysSinceEpoch: -1) == (1969, 12, 31))
+    }
+}
